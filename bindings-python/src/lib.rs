@@ -1,0 +1,4 @@
+//! python bindings for [`manageout`] (placeholder: the python bindings issue fills this crate in).
+#![forbid(unsafe_code)]
+
+pub use manageout;

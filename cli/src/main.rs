@@ -1,0 +1,225 @@
+//! `manageout`: check DirectAccess Manage Out farms and look up which DA server
+//! carries a client address. Argument parsing and printing only; the logic is in the
+//! `manageout` library.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::Ipv6Addr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use manageout::{Farm, FarmReport, diagnostic};
+use serde_json::json;
+
+/// DirectAccess Manage Out routing: validate a farm, find the DA server of a client.
+#[derive(Parser)]
+#[command(name = "manageout", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a farm file and print every problem found, like a compiler.
+    Check {
+        /// The farm file (TOML, or JSON).
+        farm: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit with 1 when there are warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the DA server (and next hop) that owns each client address.
+    Lookup {
+        /// The farm file (TOML, or JSON).
+        farm: PathBuf,
+        /// IPv6 addresses, or `-` to read one per line from standard input.
+        #[arg(required = true, value_name = "ADDR")]
+        addresses: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Exit code for a farm or input with errors.
+const FAILURE: u8 = 1;
+/// Exit code for unreadable files, bad usage and arguments that are not addresses.
+const USAGE: u8 = 2;
+
+fn color_for(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            farm,
+            format,
+            deny_warnings,
+        } => check(&farm, format, deny_warnings),
+        Command::Lookup {
+            farm,
+            addresses,
+            format,
+        } => lookup(&farm, &addresses, format),
+    }
+}
+
+fn load(path: &PathBuf) -> Result<FarmReport, ExitCode> {
+    Farm::from_file(path).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(USAGE)
+    })
+}
+
+fn check(path: &PathBuf, format: Format, deny_warnings: bool) -> ExitCode {
+    let report = match load(path) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let (errors, warnings) = diagnostic::count(&report.diagnostics);
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        Format::Json => writeln!(out, "{}", diagnostic::to_json(&report.diagnostics)),
+        Format::Text => {
+            let color = color_for(std::io::stdout().is_terminal());
+            if report.diagnostics.is_empty() {
+                let servers = report.farm.as_ref().map_or(0, |f| f.servers.len());
+                let routes = report
+                    .farm
+                    .as_ref()
+                    .map_or(0, |f| f.servers.iter().map(|s| s.routes().count()).sum());
+                writeln!(
+                    out,
+                    "{}: {servers} servers, {routes} routes: no problems found",
+                    path.display()
+                )
+            } else {
+                write!(out, "{}", report.render(color))
+            }
+        }
+    };
+    if written.is_err() {
+        return ExitCode::from(USAGE);
+    }
+    if errors > 0 || (deny_warnings && warnings > 0) {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn parse_address(text: &str) -> Result<Ipv6Addr, String> {
+    let t = text.trim();
+    t.parse::<Ipv6Addr>().map_err(|_| {
+        if t.parse::<std::net::Ipv4Addr>().is_ok() {
+            format!("`{t}` is an IPv4 address; DirectAccess clients are looked up by IPv6 address")
+        } else if t.contains('/') {
+            format!("`{t}` is a prefix; give a single address, such as `2131:0:0:1005::1`")
+        } else {
+            format!("`{t}` is not an IPv6 address")
+        }
+    })
+}
+
+fn lookup(path: &PathBuf, args: &[String], format: Format) -> ExitCode {
+    // the addresses first: a bad argument is a usage error whatever the farm holds
+    let mut addresses: Vec<(String, Ipv6Addr)> = Vec::new();
+    for arg in args {
+        if arg == "-" {
+            for (n, line) in std::io::stdin().lock().lines().enumerate() {
+                let line = match line {
+                    Ok(l) => l,
+                    Err(e) => {
+                        eprintln!("error: cannot read standard input: {e}");
+                        return ExitCode::from(USAGE);
+                    }
+                };
+                let t = line.trim();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                match parse_address(t) {
+                    Ok(a) => addresses.push((t.to_owned(), a)),
+                    Err(e) => {
+                        eprintln!("error: <stdin>:{}: {e}", n + 1);
+                        return ExitCode::from(USAGE);
+                    }
+                }
+            }
+        } else {
+            match parse_address(arg) {
+                Ok(a) => addresses.push((arg.clone(), a)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(USAGE);
+                }
+            }
+        }
+    }
+    let report = match load(path) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if !report.diagnostics.is_empty() {
+        eprint!(
+            "{}",
+            report.render(color_for(std::io::stderr().is_terminal()))
+        );
+    }
+    let table = match report.table() {
+        Ok(t) => t,
+        Err(_) => return ExitCode::from(FAILURE),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = addresses
+                .iter()
+                .map(|(given, addr)| match table.route(*addr) {
+                    Some(r) => json!({
+                        "address": given,
+                        "server": table.server(r.server).map(|s| s.name.as_str()),
+                        "index": r.server.index(),
+                        "next_hop": r.next_hop.to_string(),
+                        "prefix": r.prefix.to_string(),
+                        "kind": r.kind.as_str(),
+                    }),
+                    None => json!({
+                        "address": given, "server": null, "index": null,
+                        "next_hop": null, "prefix": null, "kind": null,
+                    }),
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::Value::Array(rows))
+        }
+        Format::Text => addresses
+            .iter()
+            .try_for_each(|(given, addr)| match table.route(*addr) {
+                Some(r) => writeln!(
+                    out,
+                    "{given}\t{}\tnext hop {}\t{} prefix {}",
+                    table.server(r.server).map_or("?", |s| s.name.as_str()),
+                    r.next_hop,
+                    r.kind,
+                    r.prefix
+                ),
+                None => writeln!(out, "{given}\tno server\t(no farm prefix holds it)"),
+            }),
+    };
+    if written.and_then(|()| out.flush()).is_err() {
+        return ExitCode::from(USAGE);
+    }
+    ExitCode::SUCCESS
+}

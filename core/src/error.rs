@@ -1,0 +1,78 @@
+//! The library's error type.
+
+use std::path::PathBuf;
+
+use ipnet::Ipv6Net;
+
+use crate::diagnostic::{Diagnostic, summary};
+
+/// What can go wrong outside of farm diagnostics.
+///
+/// ```
+/// use manageout::{Error, PrefixMap};
+/// let err = PrefixMap::new([("2131:0:0:1001::/59".parse()?, 0)]).unwrap_err();
+/// assert!(matches!(err, Error::HostBits { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The farm has error diagnostics, so it cannot be used.
+    #[error(
+        "the farm is invalid ({}){}",
+        summary(diagnostics),
+        first_error(diagnostics)
+    )]
+    InvalidFarm {
+        /// Every diagnostic, errors and warnings.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// A prefix given to a [`PrefixMap`](crate::PrefixMap) has host bits set.
+    #[error("prefix `{prefix}` has host bits set; its network is `{network}`")]
+    HostBits {
+        /// The prefix as given.
+        prefix: Ipv6Net,
+        /// Its network (host bits cleared).
+        network: Ipv6Net,
+    },
+    /// More prefixes than a [`PrefixMap`](crate::PrefixMap) accepts.
+    #[error("too many prefixes: at most {max} are accepted")]
+    TooManyPrefixes {
+        /// The limit, [`MAX_PREFIXES`](crate::table::MAX_PREFIXES).
+        max: usize,
+    },
+    /// A batch lookup was given slices of different lengths.
+    #[error(
+        "batch lookup of {addresses} addresses was given room for {results} results; the slices must have the same length"
+    )]
+    LengthMismatch {
+        /// Addresses given.
+        addresses: usize,
+        /// Result slots given.
+        results: usize,
+    },
+}
+
+fn first_error(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .map(|d| {
+            let at = d
+                .location
+                .as_ref()
+                .map(|l| format!(" at {}:{}:{}", l.file, l.line, l.column))
+                .unwrap_or_default();
+            format!(": {}[{}]{at}: {}", d.severity, d.code, d.message)
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,52 @@
+//! # manageout
+//!
+//! DirectAccess "Manage Out" lets corporate systems open connections *to* remote
+//! DirectAccess clients. Behind a load balancer, a packet for a client must reach the
+//! DA server (entry point) that owns the client's IPv6 prefix, or the connection
+//! fails. This crate models such a farm, validates it with precise diagnostics, and
+//! answers "which DA server carries this client?" with a zero-allocation IPv6
+//! longest-prefix-match table.
+//!
+//! - [`model`]: [`Farm`], [`Server`], [`ServerId`], [`BigIp`].
+//! - [`config`]: reading TOML/JSON farm files with source spans ([`Farm::from_file`]).
+//! - [`validate`]: every rule MO001-MO033 ([`Farm::check`]).
+//! - [`diagnostic`]: diagnostics as data, rendered like rustc or as JSON.
+//! - [`table`]: the generic [`PrefixMap`] and the farm [`Table`].
+//! - [`router`]: [`Router`], atomic table swaps under concurrent lookups.
+//!
+//! ```
+//! use manageout::Farm;
+//! let report = Farm::from_toml_str(r#"
+//! [[server]]
+//! name = "DA1"
+//! address = "2131::101"
+//! client_prefix = "2131:0:0:1000::/59"
+//!
+//! [[server]]
+//! name = "DA2"
+//! address = "2131::201"
+//! client_prefix = "2131:0:0:1020::/59"
+//! "#, "farm.toml");
+//! let table = report.table()?;
+//! let route = table.route("2131:0:0:1025::7".parse::<std::net::Ipv6Addr>()?).unwrap();
+//! assert_eq!(table.server(route.server).unwrap().name, "DA2");
+//! assert_eq!(route.next_hop.to_string(), "2131::201");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod diagnostic;
+mod error;
+pub mod model;
+pub mod router;
+pub mod table;
+pub mod validate;
+
+pub use config::{FarmReport, Source};
+pub use diagnostic::{Diagnostic, Location, Severity};
+pub use error::Error;
+pub use model::{BigIp, Farm, RouteKind, Server, ServerId};
+pub use router::Router;
+pub use table::{Ipv6Key, PrefixMap, Route, Table};

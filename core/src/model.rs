@@ -1,0 +1,249 @@
+//! The farm model: DirectAccess servers, their prefixes and the BIG-IP settings.
+//!
+//! These are plain, typed values. A [`Farm`] read from a file by
+//! [`Farm::from_file`](crate::Farm::from_file) has been validated; a farm built by hand
+//! can be checked with [`Farm::check`] and turned into a lookup [`Table`](crate::Table)
+//! with [`Table::new`](crate::Table::new), which refuses a farm with errors.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use ipnet::Ipv6Net;
+use serde::{Deserialize, Serialize};
+
+/// The position of a server in its farm: servers are numbered 0, 1, 2, ... in the
+/// order they appear in the farm file, and that number is what lookups return in
+/// every language.
+///
+/// ```
+/// use manageout::ServerId;
+/// let id = ServerId::new(1);
+/// assert_eq!(id.index(), 1);
+/// assert_eq!(id.to_string(), "1");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ServerId(u32);
+
+impl ServerId {
+    /// The id of the server at position `index`.
+    pub const fn new(index: u32) -> Self {
+        Self(index)
+    }
+
+    /// The server's position in its farm, starting at 0.
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ServerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a route carries: which kind of DirectAccess client lives behind a prefix.
+///
+/// ```
+/// use manageout::RouteKind;
+/// assert_eq!(RouteKind::Client.as_str(), "client");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteKind {
+    /// The IP-HTTPS client prefix (`ClientIPv6Prefix`).
+    Client,
+    /// The VPN clients' IPv6 prefix (`IPv6Prefix` of `Get-RemoteAccess`).
+    Vpn,
+    /// The Teredo prefix `2001:0:WWXX:YYZZ::/64` of the server's first public IPv4.
+    Teredo,
+}
+
+impl RouteKind {
+    /// The lower-case name used in JSON output: `client`, `vpn` or `teredo`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::Vpn => "vpn",
+            Self::Teredo => "teredo",
+        }
+    }
+}
+
+impl fmt::Display for RouteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One DirectAccess server (or the internal VIP of a load-balanced entry point).
+///
+/// ```
+/// use manageout::Server;
+/// let s = Server::new("DA1", "2131::101".parse()?, "2131:0:0:1000::/59".parse()?);
+/// assert_eq!(s.routes().count(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Server {
+    /// The server's name, used in diagnostics and generated object names.
+    pub name: String,
+    /// The corporate-facing IPv6 address: the next hop for its clients.
+    pub address: Ipv6Addr,
+    /// The IP-HTTPS client prefix (`ClientIPv6Prefix`).
+    pub client_prefix: Ipv6Net,
+    /// The entry point the server belongs to; `None` makes it an entry point of its own.
+    pub entry_point: Option<String>,
+    /// Whether the server advertises Teredo.
+    pub teredo: bool,
+    /// The first of the server's two consecutive public IPv4 addresses.
+    pub teredo_ipv4: Option<Ipv4Addr>,
+    /// The Teredo prefix; derived from `teredo_ipv4` when not given.
+    pub teredo_prefix: Option<Ipv6Net>,
+    /// The VPN clients' IPv6 prefix, routed like the client prefix.
+    pub vpn_prefix: Option<Ipv6Net>,
+}
+
+impl Server {
+    /// A server with only the required fields set.
+    pub fn new(name: impl Into<String>, address: Ipv6Addr, client_prefix: Ipv6Net) -> Self {
+        Self {
+            name: name.into(),
+            address,
+            client_prefix,
+            entry_point: None,
+            teredo: false,
+            teredo_ipv4: None,
+            teredo_prefix: None,
+            vpn_prefix: None,
+        }
+    }
+
+    /// The Teredo prefix this server's clients use: `teredo_prefix`, or the one derived
+    /// from `teredo_ipv4`.
+    ///
+    /// ```
+    /// use manageout::Server;
+    /// let mut s = Server::new("EDGE1", "2001:db8:1::2".parse()?, "2001:db8:1:1000::/59".parse()?);
+    /// s.teredo_ipv4 = Some("131.107.0.2".parse()?);
+    /// assert_eq!(s.effective_teredo_prefix(), Some("2001:0:836b:2::/64".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn effective_teredo_prefix(&self) -> Option<Ipv6Net> {
+        self.teredo_prefix
+            .or_else(|| self.teredo_ipv4.map(teredo_prefix_of))
+    }
+
+    /// The prefixes routed to this server: the client prefix, the VPN prefix, and the
+    /// Teredo prefix when Teredo is advertised (when it is not, no client uses it).
+    pub fn routes(&self) -> impl Iterator<Item = (Ipv6Net, RouteKind)> + '_ {
+        let teredo = if self.teredo {
+            self.effective_teredo_prefix()
+        } else {
+            None
+        };
+        std::iter::once((self.client_prefix, RouteKind::Client))
+            .chain(self.vpn_prefix.map(|p| (p, RouteKind::Vpn)))
+            .chain(teredo.map(|p| (p, RouteKind::Teredo)))
+    }
+}
+
+/// The Teredo prefix `2001:0:WWXX:YYZZ::/64` of a DA server whose first public IPv4
+/// address is `WW.XX.YY.ZZ`.
+///
+/// ```
+/// assert_eq!(
+///     manageout::model::teredo_prefix_of("131.107.0.20".parse()?).to_string(),
+///     "2001:0:836b:14::/64"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn teredo_prefix_of(ipv4: Ipv4Addr) -> Ipv6Net {
+    let v4 = u32::from(ipv4) as u128;
+    let addr = (0x2001_0000_u128 << 96) | (v4 << 64);
+    Ipv6Net::new_assert(Ipv6Addr::from(addr), 64)
+}
+
+/// BIG-IP settings used by the tmsh and AS3 renderers.
+///
+/// ```
+/// let b = manageout::BigIp::default();
+/// assert_eq!(b.partition, "Common");
+/// assert!(b.vlans.is_none());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BigIp {
+    /// The administrative partition (AS3 tenant); default `Common`.
+    pub partition: String,
+    /// The VLANs the Manage Out virtuals listen on; `None` means every VLAN.
+    pub vlans: Option<Vec<String>>,
+    /// The route domain, rendered as `%N` when non-zero.
+    pub route_domain: Option<u16>,
+    /// An optional pool monitor, such as `gateway_icmp`.
+    pub monitor: Option<String>,
+}
+
+impl Default for BigIp {
+    fn default() -> Self {
+        Self {
+            partition: "Common".to_owned(),
+            vlans: None,
+            route_domain: None,
+            monitor: None,
+        }
+    }
+}
+
+/// A DirectAccess farm: its servers and how the load balancer in front reaches them.
+///
+/// ```
+/// use manageout::{Farm, Server};
+/// let farm = Farm::new(vec![
+///     Server::new("DA1", "2131::101".parse()?, "2131:0:0:1000::/59".parse()?),
+///     Server::new("DA2", "2131::201".parse()?, "2131:0:0:1020::/59".parse()?),
+/// ]);
+/// assert!(farm.check().is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Farm {
+    /// The farm's name, used in generated object names.
+    pub name: Option<String>,
+    /// The organisation's internal prefix (`InternalIPv6Prefix`).
+    pub internal_prefix: Option<Ipv6Net>,
+    /// Whether Windows 7 clients connect (they do not fail over between entry points).
+    pub windows7_clients: bool,
+    /// BIG-IP settings.
+    pub bigip: BigIp,
+    /// The servers, in file order; a server's position is its [`ServerId`].
+    pub servers: Vec<Server>,
+}
+
+impl Farm {
+    /// A farm with these servers and default settings.
+    pub fn new(servers: Vec<Server>) -> Self {
+        Self {
+            servers,
+            ..Self::default()
+        }
+    }
+
+    /// The server with this id, if it belongs to the farm.
+    pub fn server(&self, id: ServerId) -> Option<&Server> {
+        self.servers.get(id.index())
+    }
+
+    /// The distinct entry points, in order of first appearance; a server without an
+    /// entry point counts as one of its own.
+    pub fn entry_points(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        for s in &self.servers {
+            let ep = s.entry_point.as_deref().unwrap_or(&s.name);
+            if !seen.contains(&ep) {
+                seen.push(ep);
+            }
+        }
+        seen
+    }
+}

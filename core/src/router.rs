@@ -1,0 +1,81 @@
+//! [`Router`]: the current table, swapped atomically while other threads look up.
+
+use std::sync::Arc;
+
+use arc_swap::{ArcSwap, Guard};
+
+use crate::model::ServerId;
+use crate::table::{Ipv6Key, Route, Table};
+
+/// Holds the current [`Table`] (or any table type) and swaps in a new one atomically:
+/// each lookup sees the old or the new table, never a mix, and readers never block.
+///
+/// ```
+/// use manageout::{Farm, Router, Server, Table};
+/// let one = Farm::new(vec![Server::new("DA1", "2131::101".parse()?, "2131:0:0:1000::/59".parse()?)]);
+/// let two = Farm::new(vec![Server::new("DA2", "2131::201".parse()?, "2131:0:0:1000::/59".parse()?)]);
+/// let router = Router::new(Table::new(&one)?);
+/// let addr: std::net::Ipv6Addr = "2131:0:0:1005::1".parse()?;
+/// assert_eq!(router.route(addr).unwrap().next_hop.to_string(), "2131::101");
+/// router.swap(Table::new(&two)?);
+/// assert_eq!(router.route(addr).unwrap().next_hop.to_string(), "2131::201");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Router<T = Table> {
+    current: ArcSwap<T>,
+}
+
+impl<T> Router<T> {
+    /// A router serving `table`.
+    pub fn new(table: T) -> Self {
+        Self {
+            current: ArcSwap::from_pointee(table),
+        }
+    }
+
+    /// A cheap, lock-free view of the current table, for several lookups from one
+    /// snapshot (hold it briefly: it delays freeing a replaced table).
+    #[inline]
+    pub fn load(&self) -> Guard<Arc<T>> {
+        self.current.load()
+    }
+
+    /// A counted reference to the current table, for keeping it longer.
+    pub fn current(&self) -> Arc<T> {
+        self.current.load_full()
+    }
+
+    /// Makes `table` current and returns the one it replaced. Lookups already
+    /// running finish on the old table.
+    pub fn swap(&self, table: T) -> Arc<T> {
+        self.current.swap(Arc::new(table))
+    }
+
+    /// Makes a shared table current and returns the one it replaced.
+    pub fn swap_arc(&self, table: Arc<T>) -> Arc<T> {
+        self.current.swap(table)
+    }
+}
+
+impl Router<Table> {
+    /// The server owning `addr` in the current table.
+    #[inline]
+    pub fn lookup<K: Ipv6Key>(&self, addr: K) -> Option<ServerId> {
+        self.current.load().lookup(addr)
+    }
+
+    /// The route of `addr` in the current table (server, next hop, prefix and kind,
+    /// all from one snapshot).
+    #[inline]
+    pub fn route<K: Ipv6Key>(&self, addr: K) -> Option<Route> {
+        self.current.load().route(addr)
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Router<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("current", &self.current.load())
+            .finish()
+    }
+}

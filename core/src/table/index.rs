@@ -1,0 +1,305 @@
+//! The lookup structures behind [`PrefixMap`](super::PrefixMap).
+//!
+//! Both are built from the same flattened form of the prefix set: the sorted list
+//! of disjoint address ranges, each with the entry its longest matching prefix names
+//! (adjacent ranges with the same answer merged). A lookup finds the range holding
+//! the address.
+//!
+//! - [`Ranges`]: for small sets (a DirectAccess farm), the range starts in one array,
+//!   searched by a branch-free binary search that stays in L1 cache.
+//! - [`Trie`]: for large sets (routing tables), a Poptrie-style multibit trie: a
+//!   direct-indexed first level on the top 16 bits, then nodes of stride 6 whose
+//!   children and leaves are packed and found by popcount over two 64-bit bitmaps.
+//!   A lookup touches the direct array and one 24-byte node per 6 bits of the
+//!   matched depth beyond /16.
+
+/// The value of a range no prefix covers.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Flattens sorted, de-duplicated, canonical `(network, length)` prefixes (sorted by
+/// network, then length) into disjoint ranges `(start, entry)`, the first starting
+/// at 0, adjacent ranges having different entries.
+pub(crate) fn flatten(prefixes: &[(u128, u8)]) -> Vec<(u128, u32)> {
+    let mut out: Vec<(u128, u32)> = vec![(0, NONE)];
+    let mut emit = |start: u128, value: u32| {
+        let last = out.len() - 1;
+        if out[last].0 == start {
+            out[last].1 = value;
+            if last > 0 && out[last - 1].1 == value {
+                out.pop();
+            }
+        } else if out[last].1 != value {
+            out.push((start, value));
+        }
+    };
+    // open prefixes, innermost last: (last address, entry)
+    let mut stack: Vec<(u128, u32)> = Vec::new();
+    for (i, &(net, len)) in prefixes.iter().enumerate() {
+        let last = net | host_mask(len);
+        while let Some(&(end, _)) = stack.last() {
+            if end >= net {
+                break;
+            }
+            stack.pop();
+            emit(end + 1, stack.last().map_or(NONE, |s| s.1));
+        }
+        emit(net, i as u32);
+        stack.push((last, i as u32));
+    }
+    while let Some((end, _)) = stack.pop() {
+        if end == u128::MAX {
+            break;
+        }
+        emit(end + 1, stack.last().map_or(NONE, |s| s.1));
+    }
+    out
+}
+
+/// The host part of a prefix of length `len`.
+pub(crate) const fn host_mask(len: u8) -> u128 {
+    if len == 0 {
+        u128::MAX
+    } else {
+        u128::MAX >> len
+    }
+}
+
+/// Sorted range starts with one value each; `starts[0] == 0`.
+#[derive(Clone, Debug)]
+pub(crate) struct Ranges {
+    starts: Box<[u128]>,
+    values: Box<[u32]>,
+}
+
+impl Ranges {
+    pub(crate) fn new(ranges: &[(u128, u32)]) -> Self {
+        Self {
+            starts: ranges.iter().map(|r| r.0).collect(),
+            values: ranges.iter().map(|r| r.1).collect(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lookup(&self, x: u128) -> u32 {
+        let starts = &self.starts[..];
+        let mut lo = 0usize;
+        let mut n = starts.len();
+        while n > 1 {
+            let half = n / 2;
+            let mid = lo + half;
+            // branch-free: compiles to a conditional move
+            lo = if starts.get(mid).is_some_and(|&s| s <= x) {
+                mid
+            } else {
+                lo
+            };
+            n -= half;
+        }
+        self.values.get(lo).copied().unwrap_or(NONE)
+    }
+
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.starts.len() * 16 + self.values.len() * 4
+    }
+}
+
+/// One trie node: 64 slots (6 address bits), each either a child node or a leaf.
+/// Bit `i` of `children` is set when slot `i` is a child; bit `i` of `leaf_runs` is
+/// set where a run of equal leaves starts. Children are stored contiguously from
+/// `child_base`, leaf values from `leaf_base`.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+struct Node {
+    children: u64,
+    leaf_runs: u64,
+    child_base: u32,
+    leaf_base: u32,
+}
+
+const DIRECT_BITS: u32 = 16;
+const STRIDE: u32 = 6;
+const LEAF: u32 = 1 << 31;
+const LEAF_NONE: u32 = LEAF - 1;
+
+/// Poptrie-style multibit trie with a direct-indexed first level.
+#[derive(Clone, Debug)]
+pub(crate) struct Trie {
+    direct: Box<[u32]>,
+    nodes: Box<[Node]>,
+    leaves: Box<[u32]>,
+}
+
+/// Encodes an entry (or [`NONE`]) as a direct-array leaf.
+const fn direct_leaf(value: u32) -> u32 {
+    if value == NONE {
+        LEAF | LEAF_NONE
+    } else {
+        LEAF | value
+    }
+}
+
+impl Trie {
+    /// Builds the trie from flattened ranges (see [`flatten`]); entries must be
+    /// below `2^31 - 1`.
+    pub(crate) fn new(ranges: &[(u128, u32)]) -> Self {
+        let mut b = Builder {
+            ranges,
+            nodes: Vec::new(),
+            leaves: Vec::new(),
+        };
+        let width = 1u128 << (128 - DIRECT_BITS);
+        let mut direct = Vec::with_capacity(1 << DIRECT_BITS);
+        let mut j = 0usize;
+        for i in 0..(1u128 << DIRECT_BITS) {
+            let a = i * width;
+            let z = a + (width - 1);
+            while j + 1 < ranges.len() && ranges[j + 1].0 <= a {
+                j += 1;
+            }
+            if j + 1 < ranges.len() && ranges[j + 1].0 <= z {
+                let idx = b.nodes.len();
+                b.nodes.push(Node::default());
+                let node = b.node(a, DIRECT_BITS, j);
+                b.nodes[idx] = node;
+                direct.push(idx as u32);
+            } else {
+                direct.push(direct_leaf(ranges[j].1));
+            }
+        }
+        Self {
+            direct: direct.into_boxed_slice(),
+            nodes: b.nodes.into_boxed_slice(),
+            leaves: b.leaves.into_boxed_slice(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lookup(&self, x: u128) -> u32 {
+        let e = self
+            .direct
+            .get((x >> (128 - DIRECT_BITS)) as usize)
+            .copied()
+            .unwrap_or(LEAF | LEAF_NONE);
+        if e & LEAF != 0 {
+            let v = e & !LEAF;
+            return if v == LEAF_NONE { NONE } else { v };
+        }
+        let mut idx = e as usize;
+        let mut depth = DIRECT_BITS;
+        loop {
+            let Some(node) = self.nodes.get(idx) else {
+                return NONE;
+            };
+            let slot = ((x << depth) >> (128 - STRIDE)) as u32;
+            let bit = 1u64 << slot;
+            let upto = (bit << 1).wrapping_sub(1);
+            if node.children & bit != 0 {
+                idx = node.child_base as usize + (node.children & upto).count_ones() as usize - 1;
+                depth += STRIDE;
+            } else {
+                let i = node.leaf_base as usize + (node.leaf_runs & upto).count_ones() as usize - 1;
+                return self.leaves.get(i).copied().unwrap_or(NONE);
+            }
+        }
+    }
+
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.direct.len() * 4 + self.nodes.len() * size_of::<Node>() + self.leaves.len() * 4
+    }
+}
+
+struct Builder<'r> {
+    ranges: &'r [(u128, u32)],
+    nodes: Vec<Node>,
+    leaves: Vec<u32>,
+}
+
+impl Builder<'_> {
+    /// Builds the node for the block starting at `base` at `depth` bits, where range
+    /// `j` holds `base`. Its children are built after it, each block contiguous.
+    fn node(&mut self, base: u128, depth: u32, mut j: usize) -> Node {
+        let ranges = self.ranges;
+        let mut node = Node {
+            leaf_base: self.leaves.len() as u32,
+            ..Node::default()
+        };
+        let mut kids: Vec<(u128, usize)> = Vec::new();
+        let mut last_leaf: Option<u32> = None;
+        for slot in 0..64u32 {
+            // the slot's first and last address; below the last level a slot is a
+            // single address reached only with its two low index bits clear
+            let (a, z) = if depth + STRIDE <= 128 {
+                let width = 1u128 << (128 - depth - STRIDE);
+                let a = base + u128::from(slot) * width;
+                (a, a + (width - 1))
+            } else {
+                let a = base + u128::from(slot >> (depth + STRIDE - 128));
+                (a, a)
+            };
+            while j + 1 < ranges.len() && ranges[j + 1].0 <= a {
+                j += 1;
+            }
+            if j + 1 < ranges.len() && ranges[j + 1].0 <= z {
+                node.children |= 1 << slot;
+                kids.push((a, j));
+            } else {
+                let v = ranges[j].1;
+                if last_leaf != Some(v) {
+                    node.leaf_runs |= 1 << slot;
+                    self.leaves.push(v);
+                    last_leaf = Some(v);
+                }
+            }
+        }
+        node.child_base = self.nodes.len() as u32;
+        self.nodes
+            .extend(std::iter::repeat_n(Node::default(), kids.len()));
+        for (k, (a, j)) in kids.into_iter().enumerate() {
+            let child = self.node(a, depth + STRIDE, j);
+            self.nodes[node.child_base as usize + k] = child;
+        }
+        node
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> (u128, u8) {
+        let n: ipnet::Ipv6Net = s.parse().unwrap();
+        (u128::from(n.network()), n.prefix_len())
+    }
+
+    #[test]
+    fn flatten_of_nothing_is_one_empty_range() {
+        assert_eq!(flatten(&[]), vec![(0, NONE)]);
+    }
+
+    #[test]
+    fn flatten_of_the_default_route_covers_everything() {
+        assert_eq!(flatten(&[p("::/0")]), vec![(0, 0)]);
+    }
+
+    #[test]
+    fn flatten_nests_and_merges() {
+        // /32 with a /48 inside it at its very start and a /128 at the end of space
+        let set = [
+            p("2001:db8::/32"),
+            p("2001:db8::/48"),
+            p("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"),
+        ];
+        let r = flatten(&set);
+        let a = |s: &str| u128::from(s.parse::<std::net::Ipv6Addr>().unwrap());
+        assert_eq!(
+            r,
+            vec![
+                (0, NONE),
+                (a("2001:db8::"), 1),
+                (a("2001:db8:1::"), 0),
+                (a("2001:db9::"), NONE),
+                (u128::MAX, 2)
+            ]
+        );
+    }
+}

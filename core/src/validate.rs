@@ -1,0 +1,1089 @@
+//! Every rule of the farm contract (MO001-MO033), reported all at once.
+//!
+//! Values are checked first (MO010-MO019, MO030, MO031, MO033); a value found invalid
+//! there is left out of the cross-server checks (MO020-MO025, MO032), so that one
+//! mistake does not cascade. See the table of codes in the README.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
+
+use ipnet::Ipv6Net;
+
+use crate::config::{Draft, DraftServer, Sp};
+use crate::diagnostic::Diagnostic;
+use crate::model::{BigIp, Farm, RouteKind, Server, teredo_prefix_of};
+
+/// The most servers a farm may list (a DirectAccess deployment has at most a few
+/// dozen entry points); more is MO005.
+pub const MAX_SERVERS: usize = 4096;
+
+/// A value that was read and parsed; `ok` is false when a value check (MO010-MO014)
+/// already reported it, which keeps it out of the cross-server checks.
+#[derive(Clone, Debug)]
+struct Val<T> {
+    value: T,
+    span: Option<Range<usize>>,
+    ok: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Checked {
+    name: Option<Val<String>>,
+    address: Option<Val<Ipv6Addr>>,
+    client_prefix: Option<Val<Ipv6Net>>,
+    entry_point: Option<Val<String>>,
+    teredo: bool,
+    teredo_ipv4: Option<Val<Ipv4Addr>>,
+    teredo_prefix: Option<Val<Ipv6Net>>,
+    vpn_prefix: Option<Val<Ipv6Net>>,
+}
+
+/// A route taking part in the cross-server checks.
+#[derive(Clone, Debug)]
+struct RouteRef {
+    server: usize,
+    prefix: Ipv6Net,
+    kind: RouteKind,
+    span: Option<Range<usize>>,
+}
+
+impl RouteRef {
+    fn field(&self) -> &'static str {
+        match self.kind {
+            RouteKind::Client => "client_prefix",
+            RouteKind::Vpn => "vpn_prefix",
+            RouteKind::Teredo => "teredo_prefix",
+        }
+    }
+}
+
+/// Checks a draft farm, appending diagnostics; returns the typed farm when every
+/// value could be read (it may still have errors, such as host bits or overlaps).
+pub(crate) fn validate(draft: &Draft, diags: &mut Vec<Diagnostic>) -> Option<Farm> {
+    let mut v = Validator { diags };
+    v.run(draft)
+}
+
+/// The draft of a typed farm: the same checks then apply to farms built in code.
+pub(crate) fn draft_of(farm: &Farm) -> Draft {
+    let s = |x: &str| Some(Sp::bare(x.to_owned()));
+    Draft {
+        name: farm.name.as_deref().and_then(s),
+        internal_prefix: farm.internal_prefix.map(|p| Sp::bare(p.to_string())),
+        windows7_clients: Some(Sp::bare(farm.windows7_clients)),
+        partition: s(&farm.bigip.partition),
+        vlans: farm
+            .bigip
+            .vlans
+            .as_ref()
+            .map(|v| Sp::bare(v.iter().map(|x| Sp::bare(x.clone())).collect())),
+        route_domain: farm.bigip.route_domain.map(|r| Sp::bare(i64::from(r))),
+        monitor: farm.bigip.monitor.as_deref().and_then(s),
+        servers: farm
+            .servers
+            .iter()
+            .map(|sv| DraftServer {
+                name: s(&sv.name),
+                address: Some(Sp::bare(sv.address.to_string())),
+                client_prefix: Some(Sp::bare(sv.client_prefix.to_string())),
+                entry_point: sv.entry_point.as_deref().and_then(s),
+                teredo: Some(Sp::bare(sv.teredo)),
+                teredo_ipv4: sv.teredo_ipv4.map(|a| Sp::bare(a.to_string())),
+                teredo_prefix: sv.teredo_prefix.map(|p| Sp::bare(p.to_string())),
+                vpn_prefix: sv.vpn_prefix.map(|p| Sp::bare(p.to_string())),
+            })
+            .collect(),
+        servers_span: None,
+    }
+}
+
+struct Validator<'d> {
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+/// Well-known ranges, as (network, length, description).
+const TEREDO: (u128, u8) = (0x2001_0000 << 96, 32);
+const DOCUMENTATION: (u128, u8) = (0x2001_0db8 << 96, 32);
+const SIX_TO_FOUR: (u128, u8) = (0x2002 << 112, 16);
+
+fn net(range: (u128, u8)) -> Ipv6Net {
+    Ipv6Net::new_assert(Ipv6Addr::from(range.0), range.1)
+}
+
+fn overlaps(a: &Ipv6Net, b: &Ipv6Net) -> bool {
+    a.contains(b) || b.contains(a)
+}
+
+/// The address ranges a client or VPN prefix cannot lie in (MO014) and that a
+/// next hop cannot be in (MO013), with their names.
+fn special_ranges() -> [(Ipv6Net, &'static str); 5] {
+    let p = |a: u128, l: u8| Ipv6Net::new_assert(Ipv6Addr::from(a), l);
+    [
+        (net(TEREDO), "the Teredo range 2001::/32"),
+        (p(0xff << 120, 8), "the multicast range ff00::/8"),
+        (p(0xfe80 << 112, 10), "the link-local range fe80::/10"),
+        (p(1, 128), "the loopback address ::1"),
+        (p(0xffff << 32, 96), "the IPv4-mapped range ::ffff:0:0/96"),
+    ]
+}
+
+impl Validator<'_> {
+    fn push(&mut self, d: Diagnostic, span: Option<&Range<usize>>) {
+        self.diags.push(d.at(span));
+    }
+
+    fn run(&mut self, draft: &Draft) -> Option<Farm> {
+        let before = self.diags.len();
+        if draft.servers.len() > MAX_SERVERS {
+            let d = Diagnostic::error(
+                "MO005",
+                format!(
+                    "the farm lists {} servers; at most {MAX_SERVERS} are accepted",
+                    draft.servers.len()
+                ),
+            )
+            .with_field("server")
+            .with_help("list one entry per DA server or load-balanced entry point");
+            self.push(d, draft.servers_span.as_ref());
+            return None;
+        }
+        let (settings, internal) = self.settings(draft);
+        let mut servers: Vec<Checked> = draft.servers.iter().map(|s| self.server(s)).collect();
+        self.cross_checks(&mut servers, internal.as_ref(), draft);
+        self.diags[before..]
+            .sort_by_key(|d| d.location.as_ref().map_or(usize::MAX, |l| l.span.start));
+
+        // the typed farm, when every value could be read
+        let mut typed = Vec::with_capacity(servers.len());
+        for c in servers {
+            typed.push(Server {
+                name: c.name?.value,
+                address: c.address?.value,
+                client_prefix: c.client_prefix?.value,
+                entry_point: c.entry_point.map(|e| e.value),
+                teredo: c.teredo,
+                teredo_ipv4: c.teredo_ipv4.map(|v| v.value),
+                teredo_prefix: c.teredo_prefix.map(|v| v.value),
+                vpn_prefix: c.vpn_prefix.map(|v| v.value),
+            });
+        }
+        let (name, windows7_clients, bigip) = settings?;
+        Some(Farm {
+            name,
+            internal_prefix: internal.map(|v| v.value),
+            windows7_clients,
+            bigip,
+            servers: typed,
+        })
+    }
+
+    #[allow(clippy::type_complexity)] // a one-off tuple of the farm-level settings
+    fn settings(
+        &mut self,
+        draft: &Draft,
+    ) -> (Option<(Option<String>, bool, BigIp)>, Option<Val<Ipv6Net>>) {
+        let mut ok = true;
+        let name = draft.name.as_ref().map(|n| {
+            ok &= self.name_value(n, "farm.name", None, false);
+            n.value.clone()
+        });
+        let internal = draft.internal_prefix.as_ref().and_then(|p| {
+            let v = self.prefix(p, "farm.internal_prefix", None)?;
+            if v.ok && v.value.prefix_len() > 64 {
+                let d = Diagnostic::warning(
+                    "MO011",
+                    format!(
+                        "farm.internal_prefix `{}` is longer than /64; InternalIPv6Prefix is usually a /48",
+                        v.value
+                    ),
+                )
+                .with_field("farm.internal_prefix")
+                .with_help("copy InternalIPv6Prefix from `Get-DAServer`");
+                self.push(d, v.span.as_ref());
+            }
+            Some(v)
+        });
+        let mut bigip = BigIp::default();
+        if let Some(p) = &draft.partition {
+            ok &= self.name_value(p, "bigip.partition", None, true);
+            bigip.partition = p.value.clone();
+        }
+        if let Some(m) = &draft.monitor {
+            ok &= self.name_value(m, "bigip.monitor", None, true);
+            bigip.monitor = Some(m.value.clone());
+        }
+        if let Some(vlans) = &draft.vlans {
+            if vlans.value.is_empty() {
+                let d = Diagnostic::error("MO018", "bigip.vlans is empty: the virtuals would listen nowhere")
+                    .with_field("bigip.vlans")
+                    .with_help("name the internal VLAN, such as `vlans = [\"internal\"]`, or remove the key to listen on every VLAN");
+                self.push(d, vlans.span.as_ref());
+                ok = false;
+            }
+            for v in &vlans.value {
+                ok &= self.name_value(v, "bigip.vlans", None, true);
+            }
+            bigip.vlans = Some(vlans.value.iter().map(|v| v.value.clone()).collect());
+        }
+        if let Some(rd) = &draft.route_domain {
+            match u16::try_from(rd.value) {
+                Ok(n) if n <= 65534 => bigip.route_domain = Some(n),
+                _ => {
+                    let d = Diagnostic::error(
+                        "MO018",
+                        format!("bigip.route_domain {} is out of range", rd.value),
+                    )
+                    .with_field("bigip.route_domain")
+                    .with_help("BIG-IP route domain ids run from 0 to 65534; use 0 (or remove the key) for the default route domain");
+                    self.push(d, rd.span.as_ref());
+                    ok = false;
+                }
+            }
+        }
+        let windows7 = draft.windows7_clients.as_ref().is_some_and(|w| w.value);
+        (ok.then_some((name, windows7, bigip)), internal)
+    }
+
+    /// MO018: names must be non-empty, printable, and (for BIG-IP objects) free of
+    /// spaces and characters BIG-IP rejects.
+    fn name_value(
+        &mut self,
+        v: &Sp<String>,
+        field: &str,
+        server: Option<&str>,
+        bigip: bool,
+    ) -> bool {
+        let s = v.value.as_str();
+        let problem = if s.trim().is_empty() {
+            Some("is empty".to_owned())
+        } else if s.chars().any(char::is_control) {
+            Some("contains control characters".to_owned())
+        } else if bigip {
+            let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:".contains(c);
+            s.chars()
+                .find(|c| !allowed(*c))
+                .map(|c| format!("contains `{c}`, which BIG-IP object names cannot hold"))
+        } else {
+            None
+        };
+        match problem {
+            None => true,
+            Some(p) => {
+                let d = Diagnostic::error("MO018", format!("{field} `{s}` {p}"))
+                    .with_server(server)
+                    .with_field(field)
+                    .with_help(if bigip {
+                        "BIG-IP names use letters, digits, `.`, `_`, `-` (and `/` for a full path such as `/Common/internal`)"
+                    } else {
+                        "give a short printable name, such as `DA1`"
+                    });
+                self.push(d, v.span.as_ref());
+                false
+            }
+        }
+    }
+
+    fn server(&mut self, s: &DraftServer) -> Checked {
+        let mut c = Checked::default();
+        let name_ok = s
+            .name
+            .as_ref()
+            .is_some_and(|n| self.name_value(n, "name", None, false));
+        c.name = s.name.as_ref().map(|n| Val {
+            value: n.value.clone(),
+            span: n.span.clone(),
+            ok: name_ok,
+        });
+        let server = s.name.as_ref().map(|n| n.value.as_str());
+        if let Some(ep) = &s.entry_point {
+            let ok = self.name_value(ep, "entry_point", server, false);
+            c.entry_point = Some(Val {
+                value: ep.value.clone(),
+                span: ep.span.clone(),
+                ok,
+            });
+        }
+        c.address = s.address.as_ref().and_then(|a| self.address(a, server));
+        c.client_prefix = s.client_prefix.as_ref().and_then(|p| {
+            let mut v = self.prefix(p, "client_prefix", server)?;
+            if v.ok {
+                v.ok = self.client_range(&v, "client_prefix", server);
+            }
+            if v.ok {
+                self.client_warnings(&v, server);
+            }
+            Some(v)
+        });
+        c.vpn_prefix = s.vpn_prefix.as_ref().and_then(|p| {
+            let mut v = self.prefix(p, "vpn_prefix", server)?;
+            if v.ok {
+                v.ok = self.client_range(&v, "vpn_prefix", server);
+            }
+            if v.ok {
+                self.documentation_warning(
+                    &v.value.to_string(),
+                    v.value.network(),
+                    "vpn_prefix",
+                    server,
+                    v.span.as_ref(),
+                );
+            }
+            Some(v)
+        });
+        c.teredo = s.teredo.as_ref().is_some_and(|t| t.value);
+        self.teredo(s, &mut c, server);
+        c
+    }
+
+    fn address(&mut self, a: &Sp<String>, server: Option<&str>) -> Option<Val<Ipv6Addr>> {
+        let text = a.value.as_str();
+        let bad = |msg: String, help: String| {
+            Diagnostic::error("MO010", msg)
+                .with_server(server)
+                .with_field("address")
+                .with_help(help)
+        };
+        let parsed = match text.parse::<Ipv6Addr>() {
+            Ok(addr) => Ok(addr),
+            Err(_) => Err(
+                if text.trim() != text && text.trim().parse::<Ipv6Addr>().is_ok() {
+                    bad(
+                        format!("address `{text}` has surrounding spaces"),
+                        format!("write `{}`", text.trim()),
+                    )
+                } else if text.parse::<Ipv4Addr>().is_ok() {
+                    bad(
+                    format!("address `{text}` is an IPv4 address; Manage Out needs the server's IPv6 address"),
+                    "give the DA server's corporate-facing IPv6 address (`Get-NetIPAddress -AddressFamily IPv6` on its internal interface), such as `2131::101`".to_owned(),
+                )
+                } else if let Some((addr, zone)) = text.split_once('%') {
+                    bad(
+                        format!("address `{text}` has a zone id (`%{zone}`)"),
+                        format!(
+                            "a zone id only has meaning on one host; write `{addr}` (and use a routable address, not link-local)"
+                        ),
+                    )
+                } else if let Some((addr, len)) = text.split_once('/') {
+                    bad(
+                        format!("address `{text}` has a prefix length (`/{len}`)"),
+                        format!("give the server's address alone: `{addr}`"),
+                    )
+                } else if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']'))
+                {
+                    bad(
+                        format!("address `{text}` is written in brackets"),
+                        format!("write `{inner}`"),
+                    )
+                } else {
+                    bad(
+                        format!("`{text}` is not a valid IPv6 address"),
+                        "write the server's corporate-facing IPv6 address, such as `2131::101`"
+                            .to_owned(),
+                    )
+                },
+            ),
+        };
+        let addr = match parsed {
+            Ok(addr) => addr,
+            Err(d) => {
+                self.push(d, a.span.as_ref());
+                return None;
+            }
+        };
+        let bits = u128::from(addr);
+        let why = if addr.is_unspecified() {
+            Some("the unspecified address `::`")
+        } else if addr.is_loopback() {
+            Some("the loopback address")
+        } else if addr.is_multicast() {
+            Some("a multicast address")
+        } else if bits >> 118 == 0x3fa {
+            Some("a link-local address")
+        } else if bits >> 32 == 0xffff {
+            Some("an IPv4-mapped address")
+        } else {
+            None
+        };
+        let ok = match why {
+            Some(why) => {
+                let d = Diagnostic::error(
+                    "MO013",
+                    format!("address `{addr}` is {why}, not a routable unicast address"),
+                )
+                .with_server(server)
+                .with_field("address")
+                .with_help("the load balancer forwards to this address: give the server's global or unique-local corporate IPv6 address");
+                self.push(d, a.span.as_ref());
+                false
+            }
+            None => {
+                self.documentation_warning(
+                    &addr.to_string(),
+                    addr,
+                    "address",
+                    server,
+                    a.span.as_ref(),
+                );
+                true
+            }
+        };
+        Some(Val {
+            value: addr,
+            span: a.span.clone(),
+            ok,
+        })
+    }
+
+    /// MO011 (not a prefix) and MO012 (host bits; its help is completed later, when
+    /// the other servers' prefixes are known).
+    fn prefix(
+        &mut self,
+        p: &Sp<String>,
+        field: &str,
+        server: Option<&str>,
+    ) -> Option<Val<Ipv6Net>> {
+        let text = p.value.as_str();
+        let code = if field == "teredo_prefix" {
+            "MO031"
+        } else {
+            "MO011"
+        };
+        let bad = |msg: String, help: String| {
+            Diagnostic::error(code, msg)
+                .with_server(server)
+                .with_field(field)
+                .with_help(help)
+        };
+        let parsed = match text.parse::<Ipv6Net>() {
+            Ok(net) => Ok(net),
+            Err(_) => Err(match text.split_once('/') {
+                None if text.parse::<Ipv6Addr>().is_ok() => bad(
+                    format!("{field} `{text}` has no prefix length"),
+                    format!("add the length DA reports: `{text}/59` for a load-balanced cluster, `{text}/64` for a single server"),
+                ),
+                _ if text.contains('%') => bad(
+                    format!("{field} `{text}` has a zone id"),
+                    format!("remove the zone id: `{}`", strip_zone(text)),
+                ),
+                _ if text.parse::<ipnet::Ipv4Net>().is_ok() || text.parse::<Ipv4Addr>().is_ok() => bad(
+                    format!("{field} `{text}` is an IPv4 prefix; DirectAccess clients get IPv6 prefixes"),
+                    "copy ClientIPv6Prefix from `Get-DAServer | ft ClientIPv6Prefix`, such as `2131:0:0:1000::/59`".to_owned(),
+                ),
+                Some((addr, len)) if addr.parse::<Ipv6Addr>().is_ok() => bad(
+                    format!("{field} `{text}` has an invalid prefix length `{len}`"),
+                    "an IPv6 prefix length is a number from 0 to 128; DA uses /59 or /64".to_owned(),
+                ),
+                _ if text.trim() != text => bad(
+                    format!("{field} `{text}` has surrounding spaces"),
+                    format!("write `{}`", text.trim()),
+                ),
+                _ => bad(
+                    format!("`{text}` is not a valid IPv6 prefix"),
+                    "write it as address/length, such as `2131:0:0:1000::/59`".to_owned(),
+                ),
+            }),
+        };
+        let prefix = match parsed {
+            Ok(net) => net,
+            Err(d) => {
+                self.push(d, p.span.as_ref());
+                return None;
+            }
+        };
+        let ok = prefix.trunc() == prefix;
+        if !ok {
+            let d = Diagnostic::error("MO012", format!("{field} `{text}` has host bits set"))
+                .with_server(server)
+                .with_field(field)
+                .with_help(format!("its network is `{}`", prefix.trunc()));
+            self.push(d, p.span.as_ref());
+        }
+        Some(Val {
+            value: prefix,
+            span: p.span.clone(),
+            ok,
+        })
+    }
+
+    /// MO014: a client or VPN prefix must lie where clients can own addresses.
+    fn client_range(&mut self, v: &Val<Ipv6Net>, field: &str, server: Option<&str>) -> bool {
+        let p = v.value;
+        let problem = if p.prefix_len() < 32 {
+            Some(format!(
+                "is shorter than /32 and would cover other networks' address space"
+            ))
+        } else if p.prefix_len() > 64 {
+            Some("is longer than /64; IPv6 clients need a /64 to form addresses".to_owned())
+        } else {
+            special_ranges()
+                .into_iter()
+                .find(|(r, _)| overlaps(r, &p))
+                .map(|(_, what)| format!("lies in {what}, which clients cannot be given"))
+        };
+        match problem {
+            None => true,
+            Some(problem) => {
+                let d = Diagnostic::error("MO014", format!("{field} `{p}` {problem}"))
+                    .with_server(server)
+                    .with_field(field)
+                    .with_help(if field == "client_prefix" {
+                        "copy the entry point's ClientIPv6Prefix from `Get-DAServer | ft ClientIPv6Prefix` (a /59 for a cluster, a /64 for a single server); Teredo prefixes go in `teredo_prefix`"
+                    } else {
+                        "copy the VPN clients' prefix (IPv6Prefix) from `Get-RemoteAccess`; it is a /64 or shorter, inside the organisation's prefix"
+                    });
+                self.push(d, v.span.as_ref());
+                false
+            }
+        }
+    }
+
+    fn client_warnings(&mut self, v: &Val<Ipv6Net>, server: Option<&str>) {
+        let p = v.value;
+        if p.prefix_len() != 59 && p.prefix_len() != 64 {
+            let d = Diagnostic::warning(
+                "MO015",
+                format!(
+                    "client_prefix `{p}` is a /{}; DirectAccess assigns a /64 to a single server and a /59 to a load-balanced cluster",
+                    p.prefix_len()
+                ),
+            )
+            .with_server(server)
+            .with_field("client_prefix")
+            .with_help("check the real value with `Get-DAServer | ft ClientIPv6Prefix`; routing a different length than DA assigned misroutes clients");
+            self.push(d, v.span.as_ref());
+        }
+        self.documentation_warning(
+            &p.to_string(),
+            p.network(),
+            "client_prefix",
+            server,
+            v.span.as_ref(),
+        );
+        if net(SIX_TO_FOUR).contains(&p) {
+            let o = p.network().octets();
+            let v4 = Ipv4Addr::new(o[2], o[3], o[4], o[5]);
+            let d = Diagnostic::warning(
+                "MO017",
+                format!("client_prefix `{p}` is 6to4-derived (from IPv4 {v4}): the intranet has no native IPv6"),
+            )
+            .with_server(server)
+            .with_field("client_prefix")
+            .with_help("Manage Out behind a load balancer needs native IPv6 on the intranet (ISATAP is unsupported with load balancing and multisite); deploy IPv6 internally and reconfigure the client prefix");
+            self.push(d, v.span.as_ref());
+        }
+    }
+
+    fn documentation_warning(
+        &mut self,
+        shown: &str,
+        addr: Ipv6Addr,
+        field: &str,
+        server: Option<&str>,
+        span: Option<&Range<usize>>,
+    ) {
+        if net(DOCUMENTATION).contains(&addr) {
+            let d = Diagnostic::warning(
+                "MO016",
+                format!("{field} `{shown}` is in the documentation range 2001:db8::/32"),
+            )
+            .with_server(server)
+            .with_field(field)
+            .with_help("documentation addresses (RFC 3849) are for examples and labs; use the real values from `Get-DAServer` in production");
+            self.push(d, span);
+        }
+    }
+
+    /// MO030, MO031, MO033: the Teredo fields of one server.
+    fn teredo(&mut self, s: &DraftServer, c: &mut Checked, server: Option<&str>) {
+        if let Some(t) = &s.teredo_ipv4 {
+            match t.value.parse::<Ipv4Addr>() {
+                Ok(v4) => {
+                    c.teredo_ipv4 = Some(Val {
+                        value: v4,
+                        span: t.span.clone(),
+                        ok: true,
+                    });
+                    let private = v4.is_private()
+                        || v4.is_loopback()
+                        || v4.is_link_local()
+                        || v4.is_unspecified()
+                        || v4.is_broadcast()
+                        || v4.is_multicast()
+                        || v4.is_documentation()
+                        || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64;
+                    if private {
+                        let d = Diagnostic::warning(
+                            "MO033",
+                            format!("teredo_ipv4 `{v4}` is not a public IPv4 address"),
+                        )
+                        .with_server(server)
+                        .with_field("teredo_ipv4")
+                        .with_help("Teredo needs the first of two consecutive public IPv4 addresses on the DA server's external interface");
+                        self.push(d, t.span.as_ref());
+                    }
+                }
+                Err(_) => {
+                    let d = Diagnostic::error(
+                        "MO031",
+                        format!("teredo_ipv4 `{}` is not an IPv4 address", t.value),
+                    )
+                    .with_server(server)
+                    .with_field("teredo_ipv4")
+                    .with_help("give the first of the server's two consecutive public IPv4 addresses, such as `131.107.0.2`");
+                    self.push(d, t.span.as_ref());
+                }
+            }
+        }
+        if let Some(p) = &s.teredo_prefix {
+            match self.prefix(p, "teredo_prefix", server) {
+                None => {}
+                Some(mut v) => {
+                    if v.ok {
+                        let problem = if !net(TEREDO).contains(&v.value) {
+                            Some("is not inside the Teredo range 2001::/32".to_owned())
+                        } else if v.value.prefix_len() != 64 {
+                            Some(format!("is a /{}, not a /64", v.value.prefix_len()))
+                        } else {
+                            None
+                        };
+                        let expected = c.teredo_ipv4.as_ref().map(|t| teredo_prefix_of(t.value));
+                        let disagree = expected.filter(|e| problem.is_none() && *e != v.value);
+                        if let Some(problem) = problem {
+                            let d = Diagnostic::error("MO031", format!("teredo_prefix `{}` {problem}", v.value))
+                                .with_server(server)
+                                .with_field("teredo_prefix")
+                                .with_help(match expected {
+                                    Some(e) => format!("the Teredo prefix of {} is `{e}`", c.teredo_ipv4.as_ref().map_or(String::new(), |t| t.value.to_string())),
+                                    None => "a Teredo prefix is `2001:0:WWXX:YYZZ::/64` for the server's first public IPv4 WW.XX.YY.ZZ; or give `teredo_ipv4` and let it be derived".to_owned(),
+                                });
+                            self.push(d, v.span.as_ref());
+                            v.ok = false;
+                        } else if let Some(e) = disagree {
+                            let d = Diagnostic::error(
+                                "MO031",
+                                format!("teredo_prefix `{}` disagrees with teredo_ipv4 `{}`", v.value, c.teredo_ipv4.as_ref().map_or(String::new(), |t| t.value.to_string())),
+                            )
+                            .with_server(server)
+                            .with_field("teredo_prefix")
+                            .with_help(format!("the Teredo prefix of that IPv4 is `{e}`; fix whichever is wrong, or give only teredo_ipv4"));
+                            self.push(d, v.span.as_ref());
+                            v.ok = false;
+                        }
+                    }
+                    c.teredo_prefix = Some(v);
+                }
+            }
+        }
+        if c.teredo && s.teredo_prefix.is_none() && s.teredo_ipv4.is_none() {
+            let d = Diagnostic::error(
+                "MO030",
+                "teredo = true, but the server has no Teredo prefix: its Teredo clients cannot be steered",
+            )
+            .with_server(server)
+            .with_field("teredo")
+            .with_help("give `teredo_ipv4` (the first of the server's two consecutive public IPv4s) so the prefix can be derived, or disable Teredo on the DA server (`Set-DAServer -TeredoState Disabled`) and set `teredo = false`");
+            let span = s.teredo.as_ref().and_then(|t| t.span.as_ref());
+            self.push(d, span);
+        }
+    }
+
+    fn cross_checks(
+        &mut self,
+        servers: &mut [Checked],
+        internal: Option<&Val<Ipv6Net>>,
+        draft: &Draft,
+    ) {
+        let name_of = |servers: &[Checked], i: usize| -> String {
+            servers[i]
+                .name
+                .as_ref()
+                .map_or_else(|| format!("#{i}"), |n| n.value.clone())
+        };
+        // MO020 / MO021: duplicate names and addresses
+        let mut names: HashMap<String, usize> = HashMap::new();
+        let mut addrs: HashMap<Ipv6Addr, usize> = HashMap::new();
+        for i in 0..servers.len() {
+            let this = servers[i].name.as_ref().map(|n| n.value.clone());
+            if let Some(n) = servers[i].name.as_ref().filter(|n| n.ok) {
+                let key = n.value.to_lowercase();
+                if let Some(&first) = names.get(&key) {
+                    let d = Diagnostic::error("MO020", format!("duplicate server name `{}`", n.value))
+                        .with_server(this.as_deref())
+                        .with_field("name")
+                        .with_help(format!("server #{first} is already called `{}`; names must be unique (compared without case)", name_of(servers, first)));
+                    self.push(d, n.span.as_ref());
+                } else {
+                    names.insert(key, i);
+                }
+            }
+            if let Some(a) = servers[i].address.as_ref().filter(|a| a.ok) {
+                if let Some(&first) = addrs.get(&a.value) {
+                    let d = Diagnostic::error("MO021", format!("duplicate server address `{}`", a.value))
+                        .with_server(this.as_deref())
+                        .with_field("address")
+                        .with_help(format!("server {} already has this address; each entry is one DA server or one load-balanced entry point's internal VIP", name_of(servers, first)));
+                    self.push(d, a.span.as_ref());
+                } else {
+                    addrs.insert(a.value, i);
+                }
+            }
+        }
+
+        // the routes taking part: valid values only
+        let mut routes: Vec<RouteRef> = Vec::new();
+        for (i, c) in servers.iter().enumerate() {
+            let mut add = |v: &Option<Val<Ipv6Net>>, kind| {
+                if let Some(v) = v.as_ref().filter(|v| v.ok) {
+                    routes.push(RouteRef {
+                        server: i,
+                        prefix: v.value,
+                        kind,
+                        span: v.span.clone(),
+                    });
+                }
+            };
+            add(&c.client_prefix, RouteKind::Client);
+            add(&c.vpn_prefix, RouteKind::Vpn);
+            let derived = c.teredo_prefix.clone().or_else(|| {
+                c.teredo_ipv4.as_ref().filter(|t| t.ok).map(|t| Val {
+                    value: teredo_prefix_of(t.value),
+                    span: t.span.clone(),
+                    ok: true,
+                })
+            });
+            add(&derived, RouteKind::Teredo);
+        }
+        let entry_point = |i: usize| -> EntryPoint {
+            match servers[i].entry_point.as_ref() {
+                Some(ep) => EntryPoint::Named(ep.value.to_lowercase()),
+                None => EntryPoint::Own(i),
+            }
+        };
+
+        // MO022 / MO023 / MO031: overlapping routes, found by a sweep over sorted prefixes
+        let mut order: Vec<usize> = (0..routes.len()).collect();
+        order.sort_by_key(|&r| {
+            (
+                u128::from(routes[r].prefix.network()),
+                routes[r].prefix.prefix_len(),
+                r,
+            )
+        });
+        let mut stack: Vec<usize> = Vec::new();
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for &r in &order {
+            while let Some(&top) = stack.last() {
+                if routes[top].prefix.contains(&routes[r].prefix) {
+                    break;
+                }
+                stack.pop();
+            }
+            for &outer in &stack {
+                pairs.push((outer, r));
+            }
+            stack.push(r);
+        }
+        for (a, b) in pairs {
+            let (ra, rb) = (&routes[a], &routes[b]);
+            if ra.server == rb.server {
+                continue;
+            }
+            // report at the later one in file order
+            let (first, second) = if a < b { (ra, rb) } else { (rb, ra) };
+            let (first_name, second_name) = (
+                name_of(servers, first.server),
+                name_of(servers, second.server),
+            );
+            let equal = ra.prefix == rb.prefix;
+            let d = if equal && ra.kind == RouteKind::Teredo && rb.kind == RouteKind::Teredo {
+                Diagnostic::error("MO031", format!("Teredo prefix `{}` is shared with server {first_name}", second.prefix))
+                    .with_help("each DA server derives its Teredo prefix from its own public IPv4 address; behind one load-balanced VIP, Teredo clients cannot be steered: disable Teredo (`Set-DAServer -TeredoState Disabled`)")
+            } else if equal {
+                Diagnostic::error(
+                    "MO022",
+                    format!("servers {first_name} and {second_name} share the {} `{}`", second.field().replace('_', " "), second.prefix),
+                )
+                .with_help(if second.kind == RouteKind::Client {
+                    "a shared ClientIPv6Prefix is the cluster-wide prefix of a load-balanced entry point: list the entry point once, with the internal VIP as address (or give each node its own /64 inside it); servers in separate entry points must have distinct prefixes"
+                } else {
+                    "one prefix can be routed to only one next hop: give each entry point its own prefix"
+                })
+            } else if entry_point(ra.server) != entry_point(rb.server) {
+                let (outer, inner) = if ra.prefix.contains(&rb.prefix) {
+                    (ra, rb)
+                } else {
+                    (rb, ra)
+                };
+                Diagnostic::error(
+                    "MO023",
+                    format!(
+                        "{} `{}` of server {} overlaps {} `{}` of server {}, in another entry point",
+                        second.field(), second.prefix, second_name, first.field(), first.prefix, first_name
+                    ),
+                )
+                .with_help(format!(
+                    "`{}` lies inside `{}`, so clients of one entry point would be routed to the other; entry points need distinct, non-overlapping prefixes (or put both servers in the same entry_point if the inner prefix is a node's /64 inside the cluster's /59)",
+                    inner.prefix, outer.prefix
+                ))
+            } else {
+                continue;
+            };
+            let field = second.field();
+            let span = second.span.clone();
+            let d = d.with_server(Some(&second_name)).with_field(field);
+            self.push(d, span.as_ref());
+        }
+
+        // MO024: a next hop inside a routed prefix; MO025: outside the internal prefix
+        for (i, c) in servers.iter().enumerate() {
+            let Some(a) = c.address.as_ref().filter(|a| a.ok) else {
+                continue;
+            };
+            let name = name_of(servers, i);
+            if let Some(r) = routes.iter().find(|r| r.prefix.contains(&a.value)) {
+                let owner = name_of(servers, r.server);
+                let d = Diagnostic::error(
+                    "MO024",
+                    format!("address `{}` lies inside {} `{}` of server {owner}", a.value, r.field(), r.prefix),
+                )
+                .with_server(Some(&name))
+                .with_field("address")
+                .with_help("the next hop would be routed into a DirectAccess tunnel: the address must be the server's corporate-facing address, outside every client, VPN and Teredo prefix");
+                self.push(d, a.span.as_ref());
+            }
+            if let Some(internal) = internal.filter(|p| p.ok && !p.value.contains(&a.value)) {
+                let d = Diagnostic::warning(
+                    "MO025",
+                    format!("address `{}` lies outside farm.internal_prefix `{}`", a.value, internal.value),
+                )
+                .with_server(Some(&name))
+                .with_field("address")
+                .with_help("check the server's corporate-facing address, or the internal prefix (InternalIPv6Prefix of `Get-DAServer`)");
+                self.push(d, a.span.as_ref());
+            }
+        }
+
+        // MO032: Windows 7 clients do not fail over between entry points
+        let windows7 = draft.windows7_clients.as_ref().filter(|w| w.value);
+        if let Some(w) = windows7 {
+            let mut eps: Vec<EntryPoint> = (0..servers.len()).map(entry_point).collect();
+            eps.sort();
+            eps.dedup();
+            if eps.len() > 1 {
+                let d = Diagnostic::warning(
+                    "MO032",
+                    format!("windows7_clients is set and the servers span {} entry points: Windows 7 clients do not fail over between them", eps.len()),
+                )
+                .with_field("farm.windows7_clients")
+                .with_help("Windows 7 clients stay bound to one entry point; a load-balanced cluster (one entry point with a shared /59) gives them failover");
+                self.push(d, w.span.as_ref());
+            }
+        }
+
+        // MO012 help: the network, and if it is taken, the nearest free sibling
+        self.host_bits_help(servers, &routes, internal);
+    }
+
+    fn host_bits_help(
+        &mut self,
+        servers: &[Checked],
+        routes: &[RouteRef],
+        internal: Option<&Val<Ipv6Net>>,
+    ) {
+        for (i, c) in servers.iter().enumerate() {
+            for (v, field) in [
+                (&c.client_prefix, "client_prefix"),
+                (&c.vpn_prefix, "vpn_prefix"),
+                (&c.teredo_prefix, "teredo_prefix"),
+            ] {
+                let Some(v) = v.as_ref().filter(|v| v.value.trunc() != v.value) else {
+                    continue;
+                };
+                let network = v.value.trunc();
+                let taken_by = routes
+                    .iter()
+                    .find(|r| {
+                        overlaps(&r.prefix, &network) && !(r.server == i && r.field() == field)
+                    })
+                    .map(|r| {
+                        servers[r.server]
+                            .name
+                            .as_ref()
+                            .map_or_else(|| format!("server #{}", r.server), |n| n.value.clone())
+                    });
+                let server_name = c.name.as_ref().map_or("this server", |n| n.value.as_str());
+                let reread = if field == "client_prefix" {
+                    format!(
+                        "re-read the prefix DA really assigned (`Get-DAServer | ft ClientIPv6Prefix` on {server_name})"
+                    )
+                } else if field == "vpn_prefix" {
+                    "re-read the VPN clients' prefix (IPv6Prefix of `Get-RemoteAccess`)".to_owned()
+                } else {
+                    "derive it from the server's first public IPv4 instead (`teredo_ipv4`)"
+                        .to_owned()
+                };
+                let help = match taken_by {
+                    None => format!("its network is `{network}`: write that; or {reread}"),
+                    Some(owner) => {
+                        let bound = internal
+                            .filter(|p| {
+                                p.ok && p.value.contains(&network)
+                                    && p.value.prefix_len() < network.prefix_len()
+                            })
+                            .map(|p| p.value)
+                            .unwrap_or_else(|| {
+                                Ipv6Net::new_assert(
+                                    network.network(),
+                                    network.prefix_len().saturating_sub(16),
+                                )
+                                .trunc()
+                            });
+                        let used: Vec<Ipv6Net> = routes.iter().map(|r| r.prefix).collect();
+                        let addresses: Vec<Ipv6Addr> = servers
+                            .iter()
+                            .filter_map(|s| s.address.as_ref().map(|a| a.value))
+                            .collect();
+                        let free = nearest_free_sibling(network, bound, &used, &addresses);
+                        let assign = if field == "client_prefix" {
+                            free.map(|f| format!("; if a new prefix is wanted, the nearest free /{} is `{f}` (assign it with `Set-DAServer -ClientIPv6Prefix {f}`)", f.prefix_len()))
+                        } else {
+                            free.map(|f| format!("; the nearest free /{} is `{f}`", f.prefix_len()))
+                        };
+                        format!(
+                            "its network `{network}` is already routed to {owner}; {reread}{}",
+                            assign.unwrap_or_else(|| format!(
+                                "; no free /{} is left near it",
+                                network.prefix_len()
+                            ))
+                        )
+                    }
+                };
+                let span_start = v.span.as_ref().map(|s| s.start);
+                if let Some(d) = self.diags.iter_mut().find(|d| {
+                    d.code == "MO012"
+                        && d.field.as_deref() == Some(field)
+                        && d.location.as_ref().map(|l| l.span.start) == span_start
+                        && d.server.as_deref() == c.name.as_ref().map(|n| n.value.as_str())
+                }) {
+                    d.help = Some(help);
+                }
+            }
+        }
+    }
+}
+
+/// Who a route belongs to for the overlap rules: a named entry point (compared
+/// without case), or a server without one, which is an entry point of its own.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EntryPoint {
+    Named(String),
+    Own(usize),
+}
+
+fn strip_zone(text: &str) -> String {
+    match text.split_once('%') {
+        Some((addr, rest)) => match rest.split_once('/') {
+            Some((_, len)) => format!("{addr}/{len}"),
+            None => addr.to_owned(),
+        },
+        None => text.to_owned(),
+    }
+}
+
+/// The free prefix of the same length nearest to `network` inside `bound` (higher
+/// one first on a tie): free means overlapping no routed prefix and holding no
+/// server address. Searches at most 65,536 siblings on each side.
+///
+/// For the source article's farm (DA1 owns `2131:0:0:1000::/59`), the nearest free
+/// sibling of `2131:0:0:1000::/59` is `2131:0:0:1020::/59`.
+pub(crate) fn nearest_free_sibling(
+    network: Ipv6Net,
+    bound: Ipv6Net,
+    used: &[Ipv6Net],
+    addresses: &[Ipv6Addr],
+) -> Option<Ipv6Net> {
+    let len = network.prefix_len();
+    let size: u128 = if len == 0 {
+        return None;
+    } else {
+        1u128 << (128 - u32::from(len))
+    };
+    let base = u128::from(network.network());
+    let free = |start: u128| -> Option<Ipv6Net> {
+        let cand = Ipv6Net::new_assert(Ipv6Addr::from(start), len);
+        let ok = bound.contains(&cand)
+            && !used.iter().any(|u| overlaps(u, &cand))
+            && !addresses.iter().any(|a| cand.contains(a));
+        ok.then_some(cand)
+    };
+    for k in 1..=65_536u128 {
+        let step = k.checked_mul(size);
+        let up = step.and_then(|s| base.checked_add(s));
+        let down = step.and_then(|s| base.checked_sub(s));
+        if up.is_none() && down.is_none() {
+            break;
+        }
+        if let Some(c) = up.and_then(free) {
+            return Some(c);
+        }
+        if let Some(c) = down.and_then(free) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_free_sibling_of_the_articles_taken_network_is_1020() {
+        let n: Ipv6Net = "2131:0:0:1000::/59".parse().unwrap();
+        let bound: Ipv6Net = "2131::/48".parse().unwrap();
+        let free = nearest_free_sibling(n, bound, &[n], &[]).unwrap();
+        assert_eq!(free.to_string(), "2131:0:0:1020::/59");
+    }
+
+    #[test]
+    fn nearest_free_sibling_skips_used_siblings_and_prefers_the_higher_on_a_tie() {
+        let n: Ipv6Net = "2131:0:0:1000::/59".parse().unwrap();
+        let up: Ipv6Net = "2131:0:0:1020::/59".parse().unwrap();
+        let bound: Ipv6Net = "2131::/48".parse().unwrap();
+        let free = nearest_free_sibling(n, bound, &[n, up], &[]).unwrap();
+        assert_eq!(free.to_string(), "2131:0:0:fe0::/59");
+    }
+
+    #[test]
+    fn nearest_free_sibling_stays_inside_the_bound() {
+        let n: Ipv6Net = "2131::/49".parse().unwrap();
+        let bound: Ipv6Net = "2131::/48".parse().unwrap();
+        let other: Ipv6Net = "2131:0:0:8000::/49".parse().unwrap();
+        assert_eq!(nearest_free_sibling(n, bound, &[n, other], &[]), None);
+    }
+}
+
+impl Farm {
+    /// Checks the farm against every rule and returns all diagnostics (errors and
+    /// warnings); an empty list means the farm is clean.
+    ///
+    /// ```
+    /// use manageout::{Farm, Server};
+    /// let farm = Farm::new(vec![
+    ///     Server::new("DA1", "2131::101".parse()?, "2131:0:0:1000::/59".parse()?),
+    ///     Server::new("DA2", "2131::201".parse()?, "2131:0:0:1001::/59".parse()?),
+    /// ]);
+    /// let diags = farm.check();
+    /// assert_eq!(diags.len(), 1);
+    /// assert_eq!(diags[0].code, "MO012");
+    /// assert!(diags[0].help.as_deref().unwrap().contains("2131:0:0:1020::/59"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check(&self) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        validate(&draft_of(self), &mut diags);
+        crate::config::Locator::none().resolve(&mut diags);
+        diags
+    }
+}
