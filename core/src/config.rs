@@ -88,7 +88,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
         .with_help("a farm file lists a few servers; check that the right file was given"));
     }
     let utf16 = |rest: &[u8], be: bool| -> Result<String, Diagnostic> {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(not_text("UTF-16 text with an odd number of bytes".into()));
         }
         let units = rest.chunks_exact(2).map(|c| {
@@ -226,6 +226,15 @@ fn syntax_error(message: String, span: Range<usize>, format: Format) -> Diagnost
             "JSON needs double-quoted keys and strings, commas between items, and no trailing commas or comments",
         ),
     };
+    // "Trailing commas are not allowed" reads "trailing commas ..." after a colon
+    let mut message = message;
+    if let Some(first) = message.get(..1)
+        && message
+            .get(1..2)
+            .is_some_and(|c| c.chars().all(char::is_lowercase))
+    {
+        message = first.to_lowercase() + &message[1..];
+    }
     Diagnostic::error("MO001", format!("invalid {what}: {message}"))
         .with_help(help)
         .at(Some(&span))
@@ -498,7 +507,9 @@ impl Extractor<'_> {
                             "windows7_clients" => {
                                 draft.windows7_clients = self.boolean(&f.value, &field, None);
                             }
-                            _ => self.unknown(f, "[farm]", FARM_KEYS, &field, None),
+                            _ => {
+                                self.unknown(f, "[farm]", FARM_KEYS, &field, None);
+                            }
                         }
                     }
                 }
@@ -515,7 +526,9 @@ impl Extractor<'_> {
                                 draft.route_domain = self.integer(&f.value, &field, None);
                             }
                             "vlans" => draft.vlans = self.string_array(&f.value, &field),
-                            _ => self.unknown(f, "[bigip]", BIGIP_KEYS, &field, None),
+                            _ => {
+                                self.unknown(f, "[bigip]", BIGIP_KEYS, &field, None);
+                            }
                         }
                     }
                 }
@@ -544,17 +557,24 @@ impl Extractor<'_> {
                         }
                     }
                 }
-                _ => self.unknown(e, "the farm file", TOP_KEYS, &e.key, None),
+                _ => {
+                    self.unknown(e, "the farm file", TOP_KEYS, &e.key, None);
+                }
             }
         }
-        if draft.servers.is_empty() && !self.diags.iter().any(|d| d.code == "MO001") {
+        let server_key_wrong = self
+            .diags
+            .iter()
+            .any(|d| d.code == "MO002" && d.field.as_deref() == Some("server"));
+        if draft.servers.is_empty() && !server_key_wrong {
             let d = Diagnostic::error("MO003", "the farm has no servers").with_help(
                 "add one `[[server]]` table per DA server (or per load-balanced entry point) with name, address and client_prefix",
             );
+            // point at the `server` key, or at the start of a file without one
             let span = if saw_servers {
                 draft.servers_span.clone()
             } else {
-                None
+                root.span.as_ref().map(|_| 0..0)
             };
             self.push(d, span.as_ref());
         }
@@ -572,6 +592,7 @@ impl Extractor<'_> {
         }
         let name = s.name.as_ref().map(|n| n.value.clone());
         let name = name.as_deref();
+        let mut suggested: Vec<&str> = Vec::new();
         for e in entries {
             let f = e.key.as_str();
             match f {
@@ -583,7 +604,11 @@ impl Extractor<'_> {
                 "teredo_ipv4" => s.teredo_ipv4 = self.string(&e.value, f, name),
                 "teredo_prefix" => s.teredo_prefix = self.string(&e.value, f, name),
                 "vpn_prefix" => s.vpn_prefix = self.string(&e.value, f, name),
-                _ => self.unknown(e, "[[server]]", SERVER_KEYS, f, name),
+                _ => {
+                    if let Some(k) = self.unknown(e, "[[server]]", SERVER_KEYS, f, name) {
+                        suggested.push(k);
+                    }
+                }
             }
         }
         for (key, present, example) in [
@@ -595,7 +620,8 @@ impl Extractor<'_> {
                 "client_prefix = \"2131:0:0:1000::/59\"",
             ),
         ] {
-            let given = entries.iter().any(|e| e.key == key);
+            // a misspelt key already says what is missing
+            let given = entries.iter().any(|e| e.key == key) || suggested.contains(&key);
             if !present && !given {
                 let d = Diagnostic::error(
                     "MO002",
@@ -637,6 +663,10 @@ impl Extractor<'_> {
         }
     }
 
+    fn wrong_type_help(field: &str) -> &str {
+        field.rsplit('.').next().unwrap_or(field)
+    }
+
     fn wrong_type(
         &mut self,
         node: &Node,
@@ -659,6 +689,7 @@ impl Extractor<'_> {
     }
 
     fn string(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<String>> {
+        let key = Self::wrong_type_help(field);
         match &node.kind {
             Kind::Str(s) => Some(Sp {
                 value: s.clone(),
@@ -666,9 +697,9 @@ impl Extractor<'_> {
             }),
             _ => {
                 let shown = match &node.kind {
-                    Kind::Int(i) => format!("{field} = \"{i}\""),
-                    Kind::Number(n) => format!("{field} = \"{n}\""),
-                    _ => format!("{field} = \"...\""),
+                    Kind::Int(i) => format!("{key} = \"{i}\""),
+                    Kind::Number(n) => format!("{key} = \"{n}\""),
+                    _ => format!("{key} = \"...\""),
                 };
                 self.wrong_type(
                     node,
@@ -683,6 +714,7 @@ impl Extractor<'_> {
     }
 
     fn boolean(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<bool>> {
+        let key = Self::wrong_type_help(field);
         match &node.kind {
             Kind::Bool(b) => Some(Sp {
                 value: *b,
@@ -694,7 +726,7 @@ impl Extractor<'_> {
                     field,
                     server,
                     "a boolean",
-                    format!("write `{field} = true` or `{field} = false` (without quotes)"),
+                    format!("write `{key} = true` or `{key} = false` (without quotes)"),
                 );
                 None
             }
@@ -702,6 +734,7 @@ impl Extractor<'_> {
     }
 
     fn integer(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<i64>> {
+        let key = Self::wrong_type_help(field);
         match &node.kind {
             Kind::Int(i) => Some(Sp {
                 value: *i,
@@ -713,7 +746,7 @@ impl Extractor<'_> {
                     field,
                     server,
                     "an integer",
-                    format!("write a whole number without quotes, such as `{field} = 2`"),
+                    format!("write a whole number without quotes, such as `{key} = 2`"),
                 );
                 None
             }
@@ -721,13 +754,14 @@ impl Extractor<'_> {
     }
 
     fn string_array(&mut self, node: &Node, field: &str) -> Option<Sp<Vec<Sp<String>>>> {
+        let key = Self::wrong_type_help(field);
         let Kind::Array(items) = &node.kind else {
             self.wrong_type(
                 node,
                 field,
                 None,
                 "an array of strings",
-                format!("write `{field} = [\"internal\"]`"),
+                format!("write `{key} = [\"internal\"]`"),
             );
             return None;
         };
@@ -741,14 +775,15 @@ impl Extractor<'_> {
         })
     }
 
+    /// MO002 for an unknown key; returns the known key it is a likely typo of.
     fn unknown(
         &mut self,
         e: &Entry,
         within: &str,
-        known: &[&str],
+        known: &[&'static str],
         field: &str,
         server: Option<&str>,
-    ) {
+    ) -> Option<&'static str> {
         let suggestion = known
             .iter()
             .map(|k| (strsim::damerau_levenshtein(k, &e.key), *k))
@@ -771,6 +806,7 @@ impl Extractor<'_> {
             .with_field(field)
             .with_help(help);
         self.push(d, e.key_span.as_ref().or(e.value.span.as_ref()));
+        suggestion
     }
 }
 

@@ -239,7 +239,7 @@ fn render_one(d: &Diagnostic, source: Option<&str>, renderer: &Renderer) -> Stri
     if let Some(help) = &d.help {
         group = group.element(Level::HELP.message(help.as_str()));
     }
-    renderer.render(&[group]).to_string()
+    renderer.render(&[group])
 }
 
 #[derive(Serialize)]

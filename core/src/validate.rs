@@ -510,9 +510,7 @@ impl Validator<'_> {
     fn client_range(&mut self, v: &Val<Ipv6Net>, field: &str, server: Option<&str>) -> bool {
         let p = v.value;
         let problem = if p.prefix_len() < 32 {
-            Some(format!(
-                "is shorter than /32 and would cover other networks' address space"
-            ))
+            Some("is shorter than /32 and would cover other networks' address space".to_owned())
         } else if p.prefix_len() > 64 {
             Some("is longer than /64; IPv6 clients need a /64 to form addresses".to_owned())
         } else {

@@ -57,10 +57,9 @@ pub(crate) fn flatten(prefixes: &[(u128, u8)]) -> Vec<(u128, u32)> {
 
 /// The host part of a prefix of length `len`.
 pub(crate) const fn host_mask(len: u8) -> u128 {
-    if len == 0 {
-        u128::MAX
-    } else {
-        u128::MAX >> len
+    match u128::MAX.checked_shr(len as u32) {
+        Some(m) => m,
+        None => 0,
     }
 }
 

@@ -23,6 +23,21 @@ pub const MAX_PREFIXES: usize = 1 << 24;
 /// ones the trie. A 64-server farm with VPN and Teredo prefixes stays below it.
 const SMALL_RANGES: usize = 512;
 
+/// Which lookup structure a [`PrefixMap`] uses. [`Layout::Auto`] (what
+/// [`PrefixMap::new`] does) picks by size; the others exist for measurements and
+/// tests, and give the same answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Layout {
+    /// Ranges for small sets (up to 512 flattened ranges), the trie for larger ones.
+    #[default]
+    Auto,
+    /// Branch-free binary search over sorted range starts.
+    Ranges,
+    /// Poptrie-style multibit trie with a 16-bit direct first level.
+    Trie,
+}
+
 /// Anything a lookup accepts as an IPv6 address: [`Ipv6Addr`], `u128` (the address
 /// as a big-endian integer) and `[u8; 16]` (network byte order).
 ///
@@ -111,6 +126,21 @@ impl<V> PrefixMap<V> {
     where
         I: IntoIterator<Item = (Ipv6Net, V)>,
     {
+        Self::with_layout(prefixes, Layout::Auto)
+    }
+
+    /// Builds the map with a chosen lookup structure (see [`Layout`]).
+    ///
+    /// ```
+    /// use manageout::{PrefixMap, table::Layout};
+    /// let map = PrefixMap::with_layout([("2001:db8::/32".parse()?, 1)], Layout::Trie)?;
+    /// assert_eq!(map.lookup(0x2001_0db8_u128 << 96), Some(&1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_layout<I>(prefixes: I, layout: Layout) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = (Ipv6Net, V)>,
+    {
         let mut items: Vec<(Ipv6Net, V)> = Vec::new();
         for (prefix, value) in prefixes {
             if prefix.trunc() != prefix {
@@ -144,7 +174,12 @@ impl<V> PrefixMap<V> {
             .map(|(p, _)| (u128::from(p.network()), p.prefix_len()))
             .collect();
         let ranges = flatten(&keys);
-        let index = if ranges.len() <= SMALL_RANGES {
+        let small = match layout {
+            Layout::Ranges => true,
+            Layout::Trie => false,
+            Layout::Auto => ranges.len() <= SMALL_RANGES,
+        };
+        let index = if small {
             Index::Ranges(Ranges::new(&ranges))
         } else {
             Index::Trie(Trie::new(&ranges))
@@ -247,6 +282,14 @@ impl<V> PrefixMap<V> {
     /// Whether the map has no prefixes.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The lookup structure in use ([`Layout::Ranges`] or [`Layout::Trie`]).
+    pub fn layout(&self) -> Layout {
+        match self.index {
+            Index::Ranges(_) => Layout::Ranges,
+            Index::Trie(_) => Layout::Trie,
+        }
     }
 
     /// Bytes held by the lookup structure and the entries (counted, not estimated).

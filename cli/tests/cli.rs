@@ -1,0 +1,201 @@
+//! The `manageout` command: outputs and exit codes as DESIGN.md §7 specifies.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_manageout"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+#[test]
+fn check_shows_the_host_bits_error_on_da2_with_the_fix_and_exits_1() {
+    let out = run(&["check", "examples/seed.toml"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("error[MO012]: client_prefix `2131:0:0:1001::/59` has host bits set"),
+        "{s}"
+    );
+    assert!(s.contains("--> examples/seed.toml:24:17"), "{s}");
+    assert!(s.contains("client_prefix = \"2131:0:0:1001::/59\""), "{s}");
+    assert!(s.contains("^^^^"), "{s}");
+    assert!(
+        s.contains("help: ") && s.contains("2131:0:0:1020::/59"),
+        "{s}"
+    );
+    assert!(s.trim_end().ends_with("1 error, 0 warnings"), "{s}");
+    assert!(!s.contains('\x1b'), "no colour when not on a terminal");
+}
+
+#[test]
+fn check_of_the_fixed_farm_is_clean() {
+    let out = run(&["check", "examples/seed-fixed.toml"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("no problems found"));
+}
+
+#[test]
+fn check_json_has_every_key_and_the_counts() {
+    let out = run(&["check", "examples/seed.toml", "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["errors"], 1);
+    assert_eq!(v["warnings"], 0);
+    let d = &v["diagnostics"][0];
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "severity", "code", "message", "server", "field", "file", "line", "column", "help"
+        ]
+    );
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "MO012");
+    assert_eq!(d["server"], "DA2");
+    assert_eq!(d["field"], "client_prefix");
+    assert_eq!(d["file"], "examples/seed.toml");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(24), Some(17))
+    );
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    assert_eq!(
+        run(&["check", "examples/multisite.toml"], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(
+            &["check", "examples/multisite.toml", "--deny-warnings"],
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn an_unreadable_farm_exits_2() {
+    let out = run(&["check", "examples/nope.toml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope.toml"));
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    assert_eq!(run(&["check"], None).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"], None).status.code(), Some(2));
+    assert_eq!(
+        run(&["check", "examples/seed.toml", "--format", "xml"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn lookup_answers_da1() {
+    let out = run(
+        &["lookup", "examples/seed-fixed.toml", "2131:0:0:1005::1"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let s = text(&out.stdout);
+    assert!(
+        s.starts_with(
+            "2131:0:0:1005::1\tDA1\tnext hop 2131::101\tclient prefix 2131:0:0:1000::/59"
+        ),
+        "{s}"
+    );
+}
+
+#[test]
+fn lookup_json_in_input_order_with_nulls_for_no_server() {
+    let out = run(
+        &[
+            "lookup",
+            "examples/seed-fixed.toml",
+            "2131:0:0:1025::9",
+            "2131::1",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"address": "2131:0:0:1025::9", "server": "DA2", "index": 1, "next_hop": "2131::201",
+             "prefix": "2131:0:0:1020::/59", "kind": "client"},
+            {"address": "2131::1", "server": null, "index": null, "next_hop": null, "prefix": null, "kind": null}
+        ])
+    );
+    let keys: Vec<&str> = v[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        ["address", "server", "index", "next_hop", "prefix", "kind"]
+    );
+}
+
+#[test]
+fn lookup_reads_addresses_from_stdin() {
+    let out = run(
+        &["lookup", "examples/multisite.toml", "-", "--format", "json"],
+        Some("# clients\n2001:db8:1:1000::1\n\n2001:0:836b:14::1\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["server"], "EDGE1");
+    assert_eq!(v[1]["server"], "2-EDGE1");
+    assert_eq!(v[1]["kind"], "teredo");
+    // the warnings went to stderr, not into the data
+    assert!(text(&out.stderr).contains("MO016"));
+}
+
+#[test]
+fn lookup_of_something_that_is_not_an_address_exits_2() {
+    let out = run(&["lookup", "examples/seed-fixed.toml", "10.0.0.1"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("IPv4"));
+    let out = run(
+        &["lookup", "examples/seed-fixed.toml", "-"],
+        Some("2131::1\nbogus\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("<stdin>:2"));
+}
+
+#[test]
+fn lookup_on_a_farm_with_errors_exits_1_with_diagnostics_on_stderr() {
+    let out = run(&["lookup", "examples/seed.toml", "2131:0:0:1005::1"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("MO012"));
+}

@@ -1,0 +1,64 @@
+//! The router under concurrency: readers never block and every answer comes whole
+//! from the old or the new table.
+
+use std::net::Ipv6Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use manageout::{Farm, Router, Server, Table};
+
+fn table(generation: u16) -> Table {
+    // generation g routes the same /59 to server "G<g>" at 2131::<g>
+    let server = Server::new(
+        format!("G{generation}"),
+        Ipv6Addr::new(0x2131, 0, 0, 0, 0, 0, 0, generation),
+        "2131:0:0:1000::/59".parse().unwrap(),
+    );
+    let other = Server::new(
+        format!("H{generation}"),
+        Ipv6Addr::new(0x2131, 0, 0, 0, 0, 0, 1, generation),
+        "2131:0:0:1020::/59".parse().unwrap(),
+    );
+    Table::new(&Farm::new(vec![server, other])).unwrap()
+}
+
+#[test]
+fn readers_see_whole_tables_while_a_writer_swaps() {
+    let router = Arc::new(Router::new(table(1)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let addr: Ipv6Addr = "2131:0:0:1005::1".parse().unwrap();
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (router, stop, lookups) = (router.clone(), stop.clone(), lookups.clone());
+            std::thread::spawn(move || {
+                let mut last_generation = 0u16;
+                while !stop.load(Ordering::Relaxed) {
+                    let snapshot = router.load();
+                    let route = snapshot.route(addr).expect("the prefix is in every table");
+                    let server = snapshot.server(route.server).unwrap();
+                    // next hop and name come from the same table
+                    let generation = route.next_hop.segments()[7];
+                    assert_eq!(server.name, format!("G{generation}"));
+                    // generations only move forward for one reader
+                    assert!(
+                        generation >= last_generation,
+                        "went back from {last_generation} to {generation}"
+                    );
+                    last_generation = generation;
+                    lookups.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for generation in 2..=500u16 {
+        let old = router.swap(table(generation));
+        assert_eq!(old.servers()[0].name, format!("G{}", generation - 1));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        r.join().expect("a reader panicked");
+    }
+    assert!(lookups.load(Ordering::Relaxed) > 0);
+    assert_eq!(router.current().servers()[0].name, "G500");
+}
