@@ -178,9 +178,8 @@ fn lookup(path: &PathBuf, args: &[String], format: Format) -> ExitCode {
             report.render(color_for(std::io::stderr().is_terminal()))
         );
     }
-    let table = match report.table() {
-        Ok(t) => t,
-        Err(_) => return ExitCode::from(FAILURE),
+    let Ok(table) = report.table() else {
+        return ExitCode::from(FAILURE);
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {

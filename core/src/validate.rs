@@ -1032,6 +1032,30 @@ pub(crate) fn nearest_free_sibling(
     None
 }
 
+impl Farm {
+    /// Checks the farm against every rule and returns all diagnostics (errors and
+    /// warnings); an empty list means the farm is clean.
+    ///
+    /// ```
+    /// use manageout::{Farm, Server};
+    /// let farm = Farm::new(vec![
+    ///     Server::new("DA1", "2131::101".parse()?, "2131:0:0:1000::/59".parse()?),
+    ///     Server::new("DA2", "2131::201".parse()?, "2131:0:0:1001::/59".parse()?),
+    /// ]);
+    /// let diags = farm.check();
+    /// assert_eq!(diags.len(), 1);
+    /// assert_eq!(diags[0].code, "MO012");
+    /// assert!(diags[0].help.as_deref().unwrap().contains("2131:0:0:1020::/59"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check(&self) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        validate(&draft_of(self), &mut diags);
+        crate::config::Locator::none().resolve(&mut diags);
+        diags
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1059,29 +1083,5 @@ mod tests {
         let bound: Ipv6Net = "2131::/48".parse().unwrap();
         let other: Ipv6Net = "2131:0:0:8000::/49".parse().unwrap();
         assert_eq!(nearest_free_sibling(n, bound, &[n, other], &[]), None);
-    }
-}
-
-impl Farm {
-    /// Checks the farm against every rule and returns all diagnostics (errors and
-    /// warnings); an empty list means the farm is clean.
-    ///
-    /// ```
-    /// use manageout::{Farm, Server};
-    /// let farm = Farm::new(vec![
-    ///     Server::new("DA1", "2131::101".parse()?, "2131:0:0:1000::/59".parse()?),
-    ///     Server::new("DA2", "2131::201".parse()?, "2131:0:0:1001::/59".parse()?),
-    /// ]);
-    /// let diags = farm.check();
-    /// assert_eq!(diags.len(), 1);
-    /// assert_eq!(diags[0].code, "MO012");
-    /// assert!(diags[0].help.as_deref().unwrap().contains("2131:0:0:1020::/59"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn check(&self) -> Vec<Diagnostic> {
-        let mut diags = Vec::new();
-        validate(&draft_of(self), &mut diags);
-        crate::config::Locator::none().resolve(&mut diags);
-        diags
     }
 }
