@@ -50,3 +50,8 @@ pub use error::Error;
 pub use model::{BigIp, Farm, RouteKind, Server, ServerId};
 pub use router::Router;
 pub use table::{Ipv6Key, PrefixMap, Route, Table};
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

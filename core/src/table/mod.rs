@@ -198,7 +198,9 @@ impl<V> PrefixMap<V> {
     /// The value of the longest prefix holding `addr`, if any.
     #[inline]
     pub fn lookup<K: Ipv6Key>(&self, addr: K) -> Option<&V> {
-        self.lookup_entry(addr).map(|(_, v)| v)
+        let i = self.find(addr.to_bits());
+        // NONE is u32::MAX, never a valid position: `get` answers None for it
+        self.entries.get(i as usize).map(|(_, v)| v)
     }
 
     /// The longest prefix holding `addr` and its value.
