@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use manageout::render::{Options, Target};
 use manageout::{Farm, FarmReport, diagnostic};
 use serde_json::json;
 
@@ -43,6 +44,41 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print the configuration that steers Manage Out traffic: BIG-IP tmsh,
+    /// bigip.conf or AS3, Linux or Windows routes.
+    Render {
+        /// The farm file (TOML, or JSON).
+        farm: PathBuf,
+        /// What to generate.
+        #[arg(long, value_enum)]
+        target: RenderTarget,
+        /// Interface for `linux` (optional `dev`) and `netsh` (required).
+        #[arg(long, value_name = "NAME")]
+        interface: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RenderTarget {
+    Tmsh,
+    BigipConf,
+    TmshRemove,
+    As3,
+    Linux,
+    Netsh,
+}
+
+impl From<RenderTarget> for Target {
+    fn from(t: RenderTarget) -> Self {
+        match t {
+            RenderTarget::Tmsh => Self::Tmsh,
+            RenderTarget::BigipConf => Self::BigipConf,
+            RenderTarget::TmshRemove => Self::TmshRemove,
+            RenderTarget::As3 => Self::As3,
+            RenderTarget::Linux => Self::Linux,
+            RenderTarget::Netsh => Self::Netsh,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,6 +109,11 @@ fn main() -> ExitCode {
             addresses,
             format,
         } => lookup(&farm, &addresses, format),
+        Command::Render {
+            farm,
+            target,
+            interface,
+        } => render(&farm, target.into(), interface),
     }
 }
 
@@ -221,4 +262,48 @@ fn lookup(path: &PathBuf, args: &[String], format: Format) -> ExitCode {
         return ExitCode::from(USAGE);
     }
     ExitCode::SUCCESS
+}
+
+fn render(path: &PathBuf, target: Target, interface: Option<String>) -> ExitCode {
+    if target == Target::Netsh && interface.as_deref().is_none_or(|i| i.trim().is_empty()) {
+        eprintln!("error: {}", manageout::Error::MissingInterface);
+        return ExitCode::from(USAGE);
+    }
+    let report = match load(path) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let color = color_for(std::io::stderr().is_terminal());
+    let Some(farm) = report.farm.as_ref().filter(|_| !report.has_errors()) else {
+        eprint!("{}", report.render(color));
+        return ExitCode::from(FAILURE);
+    };
+    match manageout::render::render(farm, target, &Options { interface }) {
+        Ok(out) => {
+            // the farm's warnings (with positions), then the rendering's own
+            let mut warnings = report.diagnostics.clone();
+            warnings.extend(out.warnings);
+            if !warnings.is_empty() {
+                let source = report.source.as_ref().map(|s| s.text.as_str());
+                eprint!("{}", diagnostic::render_text(&warnings, source, color));
+            }
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(out.text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return ExitCode::from(USAGE);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(manageout::Error::InvalidFarm { diagnostics }) => {
+            eprint!("{}", diagnostic::render_text(&diagnostics, None, color));
+            ExitCode::from(FAILURE)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(USAGE)
+        }
+    }
 }

@@ -199,3 +199,70 @@ fn lookup_on_a_farm_with_errors_exits_1_with_diagnostics_on_stderr() {
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("MO012"));
 }
+
+#[test]
+fn render_prints_the_configuration_on_stdout() {
+    let out = run(
+        &["render", "examples/seed-fixed.toml", "--target", "tmsh"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("tmsh create ltm virtual /Common/article_DA2_client"),
+        "{s}"
+    );
+    assert!(
+        s.contains("destination /Common/2131:0:0:1020::.any mask ffff:ffff:ffff:ffe0::"),
+        "{s}"
+    );
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn render_refuses_a_farm_with_errors_and_prints_the_diagnostics() {
+    let out = run(&["render", "examples/seed.toml", "--target", "as3"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("error[MO012]"));
+}
+
+#[test]
+fn render_prints_warnings_on_stderr_and_proceeds() {
+    let out = run(
+        &["render", "examples/multisite.toml", "--target", "linux"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("ip -6 route replace 2001:0:836b:14::/64 via 2001:db8:2::20")
+    );
+    assert!(text(&out.stderr).contains("warning[MO016]"));
+}
+
+#[test]
+fn render_netsh_without_an_interface_is_a_usage_error() {
+    let out = run(
+        &["render", "examples/multisite.toml", "--target", "netsh"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--interface"));
+    let out = run(
+        &[
+            "render",
+            "examples/multisite.toml",
+            "--target",
+            "netsh",
+            "--interface",
+            "Corpnet",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains(
+            "netsh interface ipv6 add route 2001:db8:1:1000::/59 \"Corpnet\" 2001:db8:1::2"
+        )
+    );
+}

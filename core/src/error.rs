@@ -50,6 +50,19 @@ pub enum Error {
         /// The limit, [`MAX_PREFIXES`](crate::table::MAX_PREFIXES).
         max: usize,
     },
+    /// An unknown render target name.
+    #[error(
+        "unknown render target `{target}`; expected one of tmsh, bigip-conf, tmsh-remove, as3, linux, netsh"
+    )]
+    UnknownTarget {
+        /// The name given.
+        target: String,
+    },
+    /// The netsh target needs an interface name (and one without quotes).
+    #[error(
+        "the netsh target needs the router interface that leads to the DA servers: give --interface NAME (a name without double quotes)"
+    )]
+    MissingInterface,
     /// A batch lookup was given slices of different lengths.
     #[error(
         "batch lookup of {addresses} addresses was given room for {results} results; the slices must have the same length"

@@ -13,6 +13,7 @@
 //! - [`diagnostic`]: diagnostics as data, rendered like rustc or as JSON.
 //! - [`table`]: the generic [`PrefixMap`] and the farm [`Table`].
 //! - [`router`]: [`Router`], atomic table swaps under concurrent lookups.
+//! - [`render`]: BIG-IP tmsh, bigip.conf and AS3, Linux and netsh routes.
 //!
 //! ```
 //! use manageout::Farm;
@@ -40,6 +41,7 @@ pub mod config;
 pub mod diagnostic;
 mod error;
 pub mod model;
+pub mod render;
 pub mod router;
 pub mod table;
 pub mod validate;
