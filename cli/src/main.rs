@@ -44,6 +44,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Say what an IPv6 address is (IP-HTTPS client of which server, Teredo, 6to4,
+    /// ISATAP, ...) and whether Manage Out can reach it.
+    Explain {
+        /// The IPv6 address.
+        address: String,
+        /// The farm whose servers may own it.
+        #[arg(long)]
+        farm: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the configuration that steers Manage Out traffic: BIG-IP tmsh,
     /// bigip.conf or AS3, Linux or Windows routes.
     Render {
@@ -114,6 +126,11 @@ fn main() -> ExitCode {
             target,
             interface,
         } => render(&farm, target.into(), interface),
+        Command::Explain {
+            address,
+            farm,
+            format,
+        } => explain(&address, farm.as_ref(), format),
     }
 }
 
@@ -306,4 +323,43 @@ fn render(path: &PathBuf, target: Target, interface: Option<String>) -> ExitCode
             ExitCode::from(USAGE)
         }
     }
+}
+
+fn explain(address: &str, farm: Option<&PathBuf>, format: Format) -> ExitCode {
+    let addr = match parse_address(address) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let table = match farm {
+        None => None,
+        Some(path) => {
+            let report = match load(path) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            if !report.diagnostics.is_empty() {
+                eprint!(
+                    "{}",
+                    report.render(color_for(std::io::stderr().is_terminal()))
+                );
+            }
+            match report.table() {
+                Ok(t) => Some(t),
+                Err(_) => return ExitCode::from(FAILURE),
+            }
+        }
+    };
+    let e = manageout::explain::explain(addr, table.as_ref());
+    let text = match format {
+        Format::Json => e.to_json().to_string(),
+        Format::Text => e.to_string(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{text}").is_err() {
+        return ExitCode::from(USAGE);
+    }
+    ExitCode::SUCCESS
 }

@@ -266,3 +266,56 @@ fn render_netsh_without_an_interface_is_a_usage_error() {
         )
     );
 }
+
+#[test]
+fn explain_decodes_rfc_4380s_teredo_example() {
+    let out = run(
+        &[
+            "explain",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "teredo");
+    assert_eq!(v["steerable"], false);
+    assert_eq!(v["server"], serde_json::Value::Null);
+    assert_eq!(v["details"]["teredo_server"], "65.54.227.120");
+    assert_eq!(v["details"]["client_ipv4"], "192.0.2.45");
+    assert_eq!(v["details"]["client_port"], 40000);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["address", "kind", "steerable", "server", "details"]);
+}
+
+#[test]
+fn explain_with_a_farm_names_the_server() {
+    let out = run(
+        &[
+            "explain",
+            "2131:0:0:1005::1",
+            "--farm",
+            "examples/seed-fixed.toml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let s = text(&out.stdout);
+    assert!(
+        s.starts_with("2131:0:0:1005::1: ip-https\n  server: DA1\n"),
+        "{s}"
+    );
+    assert!(s.contains("manage out: reachable"), "{s}");
+    assert_eq!(run(&["explain", "nonsense"], None).status.code(), Some(2));
+    assert_eq!(
+        run(
+            &["explain", "2131::1", "--farm", "examples/seed.toml"],
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+}

@@ -14,6 +14,7 @@
 //! - [`table`]: the generic [`PrefixMap`] and the farm [`Table`].
 //! - [`router`]: [`Router`], atomic table swaps under concurrent lookups.
 //! - [`render`]: BIG-IP tmsh, bigip.conf and AS3, Linux and netsh routes.
+//! - [`explain`]: what an address is and whether Manage Out reaches it.
 //!
 //! ```
 //! use manageout::Farm;
@@ -40,6 +41,7 @@
 pub mod config;
 pub mod diagnostic;
 mod error;
+pub mod explain;
 pub mod model;
 pub mod render;
 pub mod router;
