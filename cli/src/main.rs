@@ -44,6 +44,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Turn Get-DAServer / Get-RemoteAccess output (Format-List, Format-Table or
+    /// JSON) into a farm file, printed on stdout and checked.
+    Import {
+        /// Output files of Get-DAServer or Get-RemoteAccess, one or more records each.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Name of each imported record, in input order (default: PSComputerName,
+        /// or DA1, DA2, ...).
+        #[arg(long = "name", value_name = "NAME")]
+        names: Vec<String>,
+        /// Corporate-facing IPv6 address of each imported record, in input order.
+        #[arg(long = "address", value_name = "ADDR")]
+        addresses: Vec<String>,
+    },
     /// Say what an IPv6 address is (IP-HTTPS client of which server, Teredo, 6to4,
     /// ISATAP, ...) and whether Manage Out can reach it.
     Explain {
@@ -131,6 +145,11 @@ fn main() -> ExitCode {
             farm,
             format,
         } => explain(&address, farm.as_ref(), format),
+        Command::Import {
+            files,
+            names,
+            addresses,
+        } => import(&files, &names, &addresses),
     }
 }
 
@@ -362,4 +381,76 @@ fn explain(address: &str, farm: Option<&PathBuf>, format: Format) -> ExitCode {
         return ExitCode::from(USAGE);
     }
     ExitCode::SUCCESS
+}
+
+fn import(files: &[PathBuf], names: &[String], addresses: &[String]) -> ExitCode {
+    use manageout::import::{Pair, farm_toml, parse};
+    if !names.is_empty() && names.len() != addresses.len() {
+        eprintln!(
+            "error: {} --name but {} --address given; give them in pairs, one pair per imported record",
+            names.len(),
+            addresses.len()
+        );
+        return ExitCode::from(USAGE);
+    }
+    let mut pairs = Vec::new();
+    for (i, a) in addresses.iter().enumerate() {
+        match parse_address(a) {
+            Ok(address) => pairs.push(Pair {
+                name: names.get(i).cloned(),
+                address,
+            }),
+            Err(e) => {
+                eprintln!("error: --address {e}");
+                return ExitCode::from(USAGE);
+            }
+        }
+    }
+    let mut records = Vec::new();
+    let sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    for (path, name) in files.iter().zip(&sources) {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: cannot read `{name}`: {e}");
+                return ExitCode::from(USAGE);
+            }
+        };
+        match parse(&bytes, name) {
+            Ok(r) => records.extend(r),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(FAILURE);
+            }
+        }
+    }
+    let source_refs: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let toml = match farm_toml(&records, &pairs, &source_refs) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(toml.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::from(USAGE);
+    }
+    // the imported farm is checked like any farm file
+    let report = Farm::from_toml_str(&toml, "<imported farm>");
+    if !report.diagnostics.is_empty() {
+        eprint!(
+            "{}",
+            report.render(color_for(std::io::stderr().is_terminal()))
+        );
+    }
+    if report.has_errors() {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -319,3 +319,82 @@ fn explain_with_a_farm_names_the_server() {
         Some(1)
     );
 }
+
+#[test]
+fn import_prints_a_checked_farm_and_pairs_addresses_in_input_order() {
+    let out = run(
+        &[
+            "import",
+            "core/tests/fixtures/import/invoke-command.json",
+            "--name",
+            "DA1",
+            "--address",
+            "2131::101",
+            "--name",
+            "DA2",
+            "--address",
+            "2131::201",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("[[server]]\nname = \"DA2\"\naddress = \"2131::201\"\nclient_prefix = \"2131:0:0:1020::/59\""), "{s}");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn import_with_too_few_pairs_exits_2_naming_the_record() {
+    let out = run(
+        &[
+            "import",
+            "core/tests/fixtures/import/cluster-nodes.txt",
+            "--address",
+            "2131::101",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("record 2"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn import_of_a_cluster_flags_the_shared_prefix() {
+    let out = run(
+        &[
+            "import",
+            "core/tests/fixtures/import/cluster-nodes.txt",
+            "--address",
+            "2131::101",
+            "--address",
+            "2131::201",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("name = \"DA2\""));
+    assert!(text(&out.stderr).contains("error[MO022]"));
+}
+
+#[test]
+fn import_of_something_else_names_the_file_and_what_was_expected() {
+    let out = run(
+        &[
+            "import",
+            "core/tests/fixtures/import/get-process.json",
+            "--address",
+            "2131::101",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("get-process.json") && e.contains("ClientIPv6Prefix"),
+        "{e}"
+    );
+}

@@ -15,6 +15,7 @@
 //! - [`router`]: [`Router`], atomic table swaps under concurrent lookups.
 //! - [`render`]: BIG-IP tmsh, bigip.conf and AS3, Linux and netsh routes.
 //! - [`explain`]: what an address is and whether Manage Out reaches it.
+//! - [`import`]: `Get-DAServer` / `Get-RemoteAccess` output into a farm file.
 //!
 //! ```
 //! use manageout::Farm;
@@ -42,6 +43,7 @@ pub mod config;
 pub mod diagnostic;
 mod error;
 pub mod explain;
+pub mod import;
 pub mod model;
 pub mod render;
 pub mod router;

@@ -1,0 +1,249 @@
+//! Importers: every reference PowerShell sample, saved the ways Windows saves it,
+//! plus Format-Table and ConvertTo-Json forms.
+
+use manageout::Farm;
+use manageout::import::{ImportError, Pair, Record, farm_toml, parse};
+
+const SAMPLES: &str = "../../shared/reference/samples";
+
+/// A sample without its `# source:` line, as PowerShell printed it.
+fn sample(name: &str) -> String {
+    let text = std::fs::read_to_string(format!("{SAMPLES}/{name}")).unwrap();
+    text.split_once('\n').unwrap().1.to_owned()
+}
+
+fn utf16le_crlf(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for u in text.replace('\n', "\r\n").encode_utf16() {
+        out.extend(u.to_le_bytes());
+    }
+    out
+}
+
+fn pair(addr: &str) -> Pair {
+    Pair {
+        name: None,
+        address: addr.parse().unwrap(),
+    }
+}
+
+#[test]
+fn every_reference_sample_imports_or_is_rejected_with_a_precise_reason() {
+    let mut names: Vec<String> = std::fs::read_dir(SAMPLES)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("ps_"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 14, "{names:?}");
+    for name in names {
+        let text = sample(&name);
+        let accepted = ["get-daserver", "get-remoteaccess_fl", "set-daserver"]
+            .iter()
+            .any(|k| name.contains(k));
+        for (how, bytes) in [
+            ("utf-8", text.clone().into_bytes()),
+            (
+                "utf-8 bom",
+                [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+            ),
+            ("utf-16le bom crlf", utf16le_crlf(&text)),
+        ] {
+            match parse(&bytes, &name) {
+                Ok(records) => {
+                    assert!(
+                        accepted,
+                        "{name} ({how}) should have been rejected: {records:?}"
+                    );
+                    assert_eq!(records.len(), 1, "{name} ({how})");
+                    let r = &records[0];
+                    assert!(
+                        r.client_prefix.parse::<ipnet::Ipv6Net>().is_ok(),
+                        "{name}: {r:?}"
+                    );
+                    assert_eq!(r.client_prefix, r.client_prefix.to_ascii_lowercase());
+                    assert_eq!(r.teredo, Some(false), "{name}");
+                    assert_eq!(r.internal_prefixes.len(), 1, "{name}");
+                }
+                Err(ImportError::NotDaOutput { file, found }) => {
+                    assert!(!accepted, "{name} ({how}) should import: {found}");
+                    assert_eq!(file, name);
+                    assert!(
+                        !found.is_empty() && found.contains("Get-"),
+                        "{name}: {found}"
+                    );
+                }
+                Err(e) => panic!("{name} ({how}): {e}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn get_daserver_format_list_gives_its_fields() {
+    let r = parse(sample("ps_get-daserver_fl_example1.txt").as_bytes(), "x").unwrap();
+    assert_eq!(
+        r,
+        vec![Record {
+            client_prefix: "2002:836b:1:1000::/64".into(),
+            teredo: Some(false),
+            internal_prefixes: vec!["2002:836b:1:1::/64".into()],
+            ..Record::default()
+        }]
+    );
+}
+
+#[test]
+fn get_remoteaccess_gives_the_vpn_prefix_and_leaves_an_empty_entry_point_unset() {
+    let r = parse(
+        sample("ps_get-remoteaccess_fl_example1.txt").as_bytes(),
+        "x",
+    )
+    .unwrap();
+    assert_eq!(r[0].vpn_prefix.as_deref(), Some("2002:836b:1:2000::/64"));
+    assert_eq!(r[0].entry_point, None);
+}
+
+#[test]
+fn rejections_name_the_cmdlet_that_was_given() {
+    let err = parse(
+        sample("ps_get-daentrypoint_table_example1.txt").as_bytes(),
+        "ep.txt",
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("ep.txt: not Get-DAServer or Get-RemoteAccess output"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("Get-DAEntryPoint") && msg.contains("EntryPointName, GslbIp, Servers"),
+        "{msg}"
+    );
+    let err = parse(
+        std::fs::read("tests/fixtures/import/get-process.json")
+            .unwrap()
+            .as_slice(),
+        "p.json",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("Name, Id"), "{err}");
+    let err = parse(b"\x00\x01\x02binary", "b.bin").unwrap_err();
+    assert!(matches!(err, ImportError::NotText { .. }), "{err}");
+    let err = parse(b"hello world\n", "h.txt").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no PowerShell Format-List or Format-Table output"),
+        "{err}"
+    );
+}
+
+#[test]
+fn format_table_output_imports() {
+    let r = parse(
+        &std::fs::read("tests/fixtures/import/get-daserver-ft.txt").unwrap(),
+        "ft",
+    )
+    .unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].client_prefix, "2131:0:0:1000::/59");
+    assert_eq!(r[0].teredo, Some(false));
+    assert_eq!(r[0].internal_prefixes, ["2131::/48"]);
+}
+
+#[test]
+fn convertto_json_from_invoke_command_with_cim_noise_imports_one_record_per_server() {
+    let r = parse(
+        &std::fs::read("tests/fixtures/import/invoke-command.json").unwrap(),
+        "j",
+    )
+    .unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].computer_name.as_deref(), Some("DA1.corp.contoso.com"));
+    assert_eq!(r[1].client_prefix, "2131:0:0:1020::/59");
+    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["j"]).unwrap();
+    assert!(toml.contains("name = \"DA2.corp.contoso.com\""), "{toml}");
+    let report = Farm::from_toml_str(&toml, "imported.toml");
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+}
+
+#[test]
+fn a_single_json_object_with_teredo_enabled_and_an_entry_point() {
+    let r = parse(
+        &std::fs::read("tests/fixtures/import/select-object.json").unwrap(),
+        "j",
+    )
+    .unwrap();
+    assert_eq!(r[0].teredo, Some(true));
+    assert_eq!(r[0].entry_point.as_deref(), Some("Paris"));
+    // Teredo enabled without its IPv4: the farm check says how to fix it
+    let toml = farm_toml(&r, &[pair("2131::101")], &["j"]).unwrap();
+    let report = Farm::from_toml_str(&toml, "imported.toml");
+    assert!(
+        report.diagnostics.iter().any(|d| d.code == "MO030"),
+        "{:?}",
+        report.diagnostics
+    );
+}
+
+#[test]
+fn identical_prefixes_of_a_cluster_are_flagged_mo022_once_imported() {
+    let r = parse(
+        &std::fs::read("tests/fixtures/import/cluster-nodes.txt").unwrap(),
+        "c",
+    )
+    .unwrap();
+    assert_eq!(r.len(), 2);
+    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["c"]).unwrap();
+    let report = Farm::from_toml_str(&toml, "imported.toml");
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "MO022")
+        .expect("MO022");
+    assert!(
+        d.help.as_deref().unwrap().contains("cluster-wide prefix"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn pairs_must_match_records_and_the_error_names_the_unpaired_record() {
+    let r = parse(
+        &std::fs::read("tests/fixtures/import/cluster-nodes.txt").unwrap(),
+        "c",
+    )
+    .unwrap();
+    let err = farm_toml(&r, &[pair("2131::101")], &["c"]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImportError::Unpaired {
+                records: 2,
+                pairs: 1,
+                unpaired: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("record 2"), "{err}");
+}
+
+#[test]
+fn records_disagreeing_on_the_internal_prefix_keep_the_first_with_a_warning_comment() {
+    let mut r = parse(
+        &std::fs::read("tests/fixtures/import/invoke-command.json").unwrap(),
+        "j",
+    )
+    .unwrap();
+    r[1].internal_prefixes = vec!["2132::/48".into()];
+    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["j"]).unwrap();
+    assert!(
+        toml.contains(
+            "# warning: the records disagree on InternalIPv6Prefix (2131::/48, 2132::/48)"
+        ),
+        "{toml}"
+    );
+    assert!(toml.contains("internal_prefix = \"2131::/48\""));
+}
