@@ -203,6 +203,23 @@ impl<V> PrefixMap<V> {
         self.entries.get(i as usize).map(|(_, v)| v)
     }
 
+    /// The position in [`entries`](Self::entries) of the longest prefix holding
+    /// `addr`: for callers that keep per-entry data of their own in a dense array.
+    ///
+    /// ```
+    /// use manageout::PrefixMap;
+    /// let map = PrefixMap::new([("2001:db8::/32".parse()?, 'a'), ("::/0".parse()?, 'b')])?;
+    /// assert_eq!(map.lookup_index(0u128), Some(0));
+    /// assert_eq!(map.entries()[1].1, 'a');
+    /// assert_eq!(map.lookup_index(0x2001_0db8_u128 << 96), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn lookup_index<K: Ipv6Key>(&self, addr: K) -> Option<usize> {
+        let i = self.find(addr.to_bits());
+        (i != NONE).then_some(i as usize)
+    }
+
     /// The longest prefix holding `addr` and its value.
     ///
     /// ```
