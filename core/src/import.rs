@@ -185,7 +185,7 @@ fn parse_list(text: &str) -> (Vec<Record>, Vec<String>) {
     groups.push(current);
     let mut records = Vec::new();
     let mut found = Vec::new();
-    for g in groups.into_iter().filter(|g| g.len() >= 2) {
+    for g in groups.into_iter().filter(|g| !g.is_empty()) {
         match record_of(g.iter().map(|(k, v)| (k.as_str(), list_value(v)))) {
             Some(r) => records.push(r),
             None => found.push(format!(

@@ -1,0 +1,241 @@
+"""The Python API: every entry point, every input type, errors, threads, properties."""
+
+from __future__ import annotations
+
+import array
+import ipaddress
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import manageout
+from conftest import SHARED
+
+SEED = "examples/seed.toml"
+FIXED = "examples/seed-fixed.toml"
+MULTI = "examples/multisite.toml"
+
+
+def test_version_is_a_string() -> None:
+    assert isinstance(manageout.__version__, str) and manageout.__version__
+
+
+def test_the_fixed_article_farm_is_clean_and_answers_da1() -> None:
+    farm = manageout.Farm.from_file(FIXED)
+    assert farm.check() == []
+    table = farm.table()
+    server = table.lookup("2131:0:0:1005::1")
+    assert server is not None
+    assert server.name == "DA1"
+    assert server.index == 0
+    assert server.address == ipaddress.IPv6Address("2131::101")
+    assert server.client_prefix == ipaddress.IPv6Network("2131:0:0:1000::/59")
+    assert server.entry_point is None
+
+
+def test_lookup_accepts_every_address_type_and_returns_the_same_object() -> None:
+    table = manageout.Farm.from_file(FIXED).table()
+    a = ipaddress.IPv6Address("2131:0:0:1025::7")
+    forms = [str(a), a, a.packed, int(a), " 2131:0:0:1025::7 "]
+    servers = [table.lookup(x) for x in forms]
+    assert all(s is servers[0] for s in servers)  # created once per table
+    assert servers[0] is table.servers[1]
+    assert table.lookup("2131::1") is None
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "text"),
+    [
+        ("10.0.0.1", ValueError, "not an IPv6 address"),
+        ("nonsense", ValueError, "nonsense"),
+        (b"\x00" * 15, ValueError, "16 bytes"),
+        (-1, ValueError, "out of range"),
+        (2**128, ValueError, "out of range"),
+        (ipaddress.IPv4Address("10.0.0.1"), ValueError, "IPv4"),
+        (1.5, TypeError, "float"),
+        (None, TypeError, "NoneType"),
+        (True, TypeError, "bool"),
+    ],
+)
+def test_bad_addresses_raise_naming_the_value(bad: object, error: type[Exception], text: str) -> None:
+    table = manageout.Farm.from_file(FIXED).table()
+    with pytest.raises(error, match=text):
+        table.lookup(bad)  # type: ignore[arg-type]
+
+
+def test_lookup_many_over_a_buffer_gives_an_int_array() -> None:
+    table = manageout.Farm.from_file(FIXED).table()
+    addrs = ["2131:0:0:1005::1", "2131:0:0:1025::1", "2131::1"]
+    packed = b"".join(ipaddress.IPv6Address(a).packed for a in addrs)
+    for buf in (packed, bytearray(packed), memoryview(packed)):
+        result = table.lookup_many(buf)
+        assert isinstance(result, array.array) and result.typecode == "i"
+        assert list(result) == [0, 1, -1]
+    with pytest.raises(ValueError, match="multiple of 16"):
+        table.lookup_many(packed[:-1])
+
+
+def test_lookup_many_over_an_iterable_gives_servers() -> None:
+    table = manageout.Farm.from_file(FIXED).table()
+    result = table.lookup_many(iter(["2131:0:0:1005::1", ipaddress.IPv6Address("2131::1")]))
+    assert result == [table.servers[0], None]
+
+
+def test_a_farm_with_errors_raises_farm_error_with_the_diagnostics() -> None:
+    farm = manageout.Farm.from_file(SEED)
+    [d] = farm.check()
+    assert (d.severity, d.code, d.server, d.field, d.line, d.column) == ("error", "MO012", "DA2", "client_prefix", 24, 17)
+    assert d.file == SEED
+    assert d.help is not None and "2131:0:0:1020::/59" in d.help
+    assert "error[MO012]" in str(d) and "^^^" in str(d)
+    with pytest.raises(manageout.FarmError) as info:
+        farm.table()
+    assert isinstance(info.value, ValueError)
+    assert [x.code for x in info.value.diagnostics] == ["MO012"]
+    with pytest.raises(manageout.FarmError):
+        farm.render("tmsh")
+
+
+def test_farms_from_toml_json_and_dict_agree() -> None:
+    toml = "[[server]]\nname = \"DA1\"\naddress = \"2131::101\"\nclient_prefix = \"2131:0:0:1001::/59\"\n"
+    json_text = '{"server": [{"name": "DA1", "address": "2131::101", "client_prefix": "2131:0:0:1001::/59"}]}'
+    as_dict = {"server": [{"name": "DA1", "address": "2131::101", "client_prefix": "2131:0:0:1001::/59"}]}
+    results = [
+        manageout.Farm.from_toml(toml).check(),
+        manageout.Farm.from_json(json_text).check(),
+        manageout.Farm.from_dict(as_dict).check(),
+    ]
+    for r in results:
+        assert [d.code for d in r] == ["MO012"]
+    assert results[0][0].line == 4 and results[2][0].line is None
+    with pytest.raises(TypeError):
+        manageout.Farm.from_dict(["not", "a", "dict"])  # type: ignore[arg-type]
+
+
+def test_unreadable_file_raises_oserror() -> None:
+    with pytest.raises(OSError, match="nope.toml"):
+        manageout.Farm.from_file("examples/nope.toml")
+
+
+def test_render_every_target_and_as3_as_a_dict() -> None:
+    farm = manageout.Farm.from_file(FIXED)
+    assert "tmsh create ltm virtual /Common/article_DA1_client" in farm.render("tmsh")
+    assert "ltm virtual /Common/article_DA2_client {" in farm.render("bigip-conf")
+    assert "tmsh delete ltm pool /Common/article_DA1_pool" in farm.render("tmsh-remove")
+    assert "ip -6 route replace 2131:0:0:1000::/59 via 2131::101" in farm.render("linux")
+    assert '"Corpnet" 2131::201' in farm.render("netsh", interface="Corpnet")
+    with pytest.raises(ValueError, match="interface"):
+        farm.render("netsh")
+    with pytest.raises(ValueError, match="unknown render target"):
+        farm.render("cisco")  # type: ignore[arg-type]
+    decl = farm.as3()
+    assert decl["class"] == "AS3"
+    assert decl["declaration"]["Common"]["Shared"]["DA1_client"]["virtualAddresses"] == ["2131:0:0:1000::/59"]
+
+
+def test_multisite_servers_carry_entry_points_and_teredo_prefixes() -> None:
+    table = manageout.Farm.from_file(MULTI).table()
+    edge = table.lookup("2001:0:836b:14::1")
+    assert edge is not None and edge.name == "2-EDGE1"
+    assert edge.entry_point == "Site2"
+    assert edge.teredo_prefix == ipaddress.IPv6Network("2001:0:836b:14::/64")
+    assert [d.code for d in manageout.Farm.from_file(MULTI).check()] == ["MO016"] * 4
+
+
+def test_explain_has_the_cli_json_shape() -> None:
+    e = manageout.explain("2001:0:4136:e378:8000:63bf:3fff:fdd2")
+    assert list(e) == ["address", "kind", "steerable", "server", "details"]
+    assert e["kind"] == "teredo" and e["details"]["client_port"] == 40000
+    farm = manageout.Farm.from_file(FIXED)
+    e = manageout.explain(ipaddress.IPv6Address("2131:0:0:1005::1"), farm=farm)
+    assert (e["kind"], e["server"], e["steerable"]) == ("ip-https", "DA1", True)
+    with pytest.raises(manageout.FarmError):
+        manageout.explain("2131::1", farm=manageout.Farm.from_file(SEED))
+
+
+def test_import_daserver_from_the_reference_sample_utf16() -> None:
+    text = (SHARED / "reference/samples/ps_get-daserver_fl_example1.txt").read_text().split("\n", 1)[1]
+    raw = b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le")
+    [entry] = manageout.import_daserver(raw, names=["DA1"], addresses=["2131::101"])
+    assert entry["client_prefix"] == "2002:836b:1:1000::/64"
+    assert entry["teredo"] is False and entry["address"] == "2131::101"
+    entry.pop("internal_prefixes")
+    codes = [d.code for d in manageout.Farm.from_dict({"server": [entry]}).check()]
+    assert codes == ["MO017"]  # 6to4: the intranet has no native IPv6
+    with pytest.raises(ValueError, match="Get-DAEntryPoint"):
+        manageout.import_daserver((SHARED / "reference/samples/ps_get-daentrypoint_table_example1.txt").read_text())
+    with pytest.raises(ValueError, match="1 record"):
+        manageout.import_daserver(raw, addresses=["2131::101", "2131::201"])
+
+
+def test_prefix_map_basics_and_errors() -> None:
+    pm = manageout.PrefixMap([("2001:db8::/32", 7), (ipaddress.IPv6Network("2001:db8:1::/48"), 9), ("2001:db8::/32", 8)])
+    assert len(pm) == 2
+    assert pm.lookup("2001:db8:1::1") == 9
+    assert pm.lookup("2001:db8:2::1") == 8  # the last value wins
+    assert pm.lookup("::1") is None
+    packed = ipaddress.IPv6Address("2001:db8:1::1").packed + ipaddress.IPv6Address("::1").packed
+    assert list(pm.lookup_many(packed)) == [9, -1]
+    assert pm.lookup_many(["2001:db8::5"]) == [8]
+    with pytest.raises(ValueError, match="host bits"):
+        manageout.PrefixMap([("2001:db8::1/32", 1)])
+    with pytest.raises(ValueError, match="outside"):
+        manageout.PrefixMap([("2001:db8::/32", -1)])
+    with pytest.raises(ValueError, match="not an IPv6 prefix"):
+        manageout.PrefixMap([("10.0.0.0/8", 1)])
+    with pytest.raises(TypeError):
+        manageout.PrefixMap([("2001:db8::/32",)])  # type: ignore[list-item]
+
+
+def test_lookups_from_many_threads_agree() -> None:
+    table = manageout.Farm.from_file(FIXED).table()
+    rng = random.Random(7)
+    addrs = [ipaddress.IPv6Address((0x2131 << 112) | (0x1000 << 64) | rng.getrandbits(70)) for _ in range(2000)]
+    packed = b"".join(a.packed for a in addrs)
+    expected = [(-1 if s is None else s.index) for s in table.lookup_many(addrs)]
+
+    def work(_: int) -> list[int]:
+        # rebuild tables too, while other threads look up
+        fresh = manageout.Farm.from_file(FIXED).table()
+        assert list(fresh.lookup_many(packed)) == expected
+        return list(table.lookup_many(packed))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for result in pool.map(work, range(32)):
+            assert result == expected
+
+
+def oracle(prefixes: list[tuple[ipaddress.IPv6Network, int]], addr: ipaddress.IPv6Address) -> int | None:
+    best: tuple[int, int] | None = None
+    for net, value in prefixes:  # the last value wins for a repeated prefix
+        if addr in net and (best is None or net.prefixlen >= best[0]):
+            best = (net.prefixlen, value)
+    return None if best is None else best[1]
+
+
+networks = st.builds(
+    lambda base, length: ipaddress.IPv6Network((base & ~((1 << (128 - length)) - 1), length)),
+    st.one_of(st.integers(0, 2**128 - 1), st.sampled_from([0x2001_0DB8 << 96, 0x2131 << 112])),
+    st.integers(0, 128),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(networks, st.integers(0, 2**31 - 1)), max_size=30),
+    st.lists(st.integers(0, 2**128 - 1), max_size=20),
+)
+def test_prefix_map_agrees_with_a_pure_python_oracle(
+    prefixes: list[tuple[ipaddress.IPv6Network, int]], extra: list[int]
+) -> None:
+    pm = manageout.PrefixMap(prefixes)
+    probes = [ipaddress.IPv6Address(x) for x in extra]
+    for net, _ in prefixes:
+        probes += [net.network_address, net.broadcast_address]
+    for a in probes:
+        assert pm.lookup(a) == oracle(prefixes, a)
+    packed = b"".join(a.packed for a in probes)
+    assert list(pm.lookup_many(packed)) == [(-1 if (v := oracle(prefixes, a)) is None else v) for a in probes]
