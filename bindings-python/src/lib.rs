@@ -90,32 +90,54 @@ fn ipv6_network<'py>(py: Python<'py>, net: Ipv6Net) -> PyResult<Bound<'py, PyAny
         .call1((net.to_string(),))
 }
 
-/// The buffer behind bytes/bytearray/memoryview, or None for other objects.
-fn packed_addresses(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
-    if !(obj.is_instance_of::<PyBytes>()
-        || obj.is_instance_of::<PyByteArray>()
-        || obj.is_instance_of::<PyMemoryView>())
-    {
-        return Ok(None);
-    }
-    let buffer = PyBuffer::<u8>::get(obj).map_err(|e| {
-        PyTypeError::new_err(format!("a packed address buffer must hold bytes: {e}"))
-    })?;
-    let bytes = buffer.to_vec(obj.py())?;
-    if bytes.len() % 16 != 0 {
-        return Err(PyValueError::new_err(format!(
-            "a packed address buffer must be a multiple of 16 bytes long, not {}",
-            bytes.len()
-        )));
-    }
-    Ok(Some(bytes))
+/// Packed 16-byte addresses: borrowed from an immutable `bytes` object (no copy),
+/// copied out of a bytearray/memoryview (which other threads may change), or None
+/// for other objects.
+enum Packed<'a> {
+    Borrowed(&'a [u8]),
+    Copied(Vec<u8>),
 }
 
-/// `array.array('i', values)`.
+impl Packed<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Borrowed(b) => b,
+            Self::Copied(v) => v,
+        }
+    }
+}
+
+fn packed_addresses<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Option<Packed<'a>>> {
+    let packed = if let Ok(b) = obj.cast::<PyBytes>() {
+        Packed::Borrowed(b.as_bytes())
+    } else if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
+        let buffer = PyBuffer::<u8>::get(obj).map_err(|e| {
+            PyTypeError::new_err(format!("a packed address buffer must hold bytes: {e}"))
+        })?;
+        Packed::Copied(buffer.to_vec(obj.py())?)
+    } else {
+        return Ok(None);
+    };
+    let len = packed.bytes().len();
+    if len % 16 != 0 {
+        return Err(PyValueError::new_err(format!(
+            "a packed address buffer must be a multiple of 16 bytes long, not {len}"
+        )));
+    }
+    Ok(Some(packed))
+}
+
+/// `array.array('i', values)`, filled with one copy.
 fn int_array<'py>(py: Python<'py>, values: &[i32]) -> PyResult<Bound<'py, PyAny>> {
-    let array = py.import("array")?.getattr("array")?.call1(("i",))?;
-    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
-    array.call_method1("frombytes", (PyBytes::new(py, &bytes),))?;
+    let array_type = py.import("array")?.getattr("array")?;
+    if values.is_empty() {
+        // an empty array has no (aligned) buffer to copy into
+        return array_type.call1(("i",));
+    }
+    let zero = array_type.call1(("i", (0,)))?;
+    let array = zero.call_method1("__mul__", (values.len(),))?;
+    let buffer = PyBuffer::<i32>::get(&array)?;
+    buffer.copy_from_slice(py, values)?;
     Ok(array)
 }
 
@@ -423,8 +445,9 @@ impl Table {
         py: Python<'py>,
         addresses: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(bytes) = packed_addresses(addresses)? {
+        if let Some(packed) = packed_addresses(addresses)? {
             let table = &self.table;
+            let bytes = packed.bytes();
             let out: Vec<i32> = py.detach(|| {
                 bytes
                     .chunks_exact(16)
@@ -508,8 +531,9 @@ impl PrefixMap {
         py: Python<'py>,
         addresses: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(bytes) = packed_addresses(addresses)? {
+        if let Some(packed) = packed_addresses(addresses)? {
             let map = &self.map;
+            let bytes = packed.bytes();
             let out: Vec<i32> = py.detach(|| {
                 bytes
                     .chunks_exact(16)
