@@ -127,6 +127,22 @@ fn packed_addresses<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Option<Packed<'a>
     Ok(Some(packed))
 }
 
+/// Looks up packed addresses without the GIL, then returns `array('i')`.
+fn lookup_packed<'py>(
+    py: Python<'py>,
+    packed: &Packed<'_>,
+    f: impl Fn([u8; 16]) -> i32 + Send + Sync,
+) -> PyResult<Bound<'py, PyAny>> {
+    let bytes = packed.bytes();
+    let out: Vec<i32> = py.detach(|| {
+        bytes
+            .chunks_exact(16)
+            .map(|c| f(c.try_into().unwrap_or([0; 16])))
+            .collect()
+    });
+    int_array(py, &out)
+}
+
 /// `array.array('i', values)`, filled with one copy.
 fn int_array<'py>(py: Python<'py>, values: &[i32]) -> PyResult<Bound<'py, PyAny>> {
     let array_type = py.import("array")?.getattr("array")?;
@@ -447,17 +463,9 @@ impl Table {
     ) -> PyResult<Bound<'py, PyAny>> {
         if let Some(packed) = packed_addresses(addresses)? {
             let table = &self.table;
-            let bytes = packed.bytes();
-            let out: Vec<i32> = py.detach(|| {
-                bytes
-                    .chunks_exact(16)
-                    .map(|c| {
-                        let a: [u8; 16] = c.try_into().unwrap_or([0; 16]);
-                        table.lookup(a).map_or(-1, |id| id.index() as i32)
-                    })
-                    .collect()
+            return lookup_packed(py, &packed, |a| {
+                table.lookup(a).map_or(-1, |id| id.index() as i32)
             });
-            return int_array(py, &out);
         }
         let mut out = Vec::new();
         for item in addresses.try_iter()? {
@@ -533,17 +541,7 @@ impl PrefixMap {
     ) -> PyResult<Bound<'py, PyAny>> {
         if let Some(packed) = packed_addresses(addresses)? {
             let map = &self.map;
-            let bytes = packed.bytes();
-            let out: Vec<i32> = py.detach(|| {
-                bytes
-                    .chunks_exact(16)
-                    .map(|c| {
-                        let a: [u8; 16] = c.try_into().unwrap_or([0; 16]);
-                        map.lookup(a).map_or(-1, |v| *v as i32)
-                    })
-                    .collect()
-            });
-            return int_array(py, &out);
+            return lookup_packed(py, &packed, |a| map.lookup(a).map_or(-1, |v| *v as i32));
         }
         let mut out = Vec::new();
         for item in addresses.try_iter()? {

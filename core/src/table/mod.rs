@@ -257,12 +257,7 @@ impl<V> PrefixMap<V> {
         addrs: &[K],
         out: &mut [Option<&'a V>],
     ) -> Result<(), Error> {
-        if addrs.len() != out.len() {
-            return Err(Error::LengthMismatch {
-                addresses: addrs.len(),
-                results: out.len(),
-            });
-        }
+        same_length(addrs.len(), out.len())?;
         for (o, a) in out.iter_mut().zip(addrs) {
             *o = self.lookup(*a);
         }
@@ -276,12 +271,7 @@ impl<V> PrefixMap<V> {
         addrs: &[K],
         out: &mut [u32],
     ) -> Result<(), Error> {
-        if addrs.len() != out.len() {
-            return Err(Error::LengthMismatch {
-                addresses: addrs.len(),
-                results: out.len(),
-            });
-        }
+        same_length(addrs.len(), out.len())?;
         for (o, a) in out.iter_mut().zip(addrs) {
             *o = self.find(a.to_bits());
         }
@@ -326,6 +316,15 @@ impl<V: fmt::Debug> fmt::Debug for PrefixMap<V> {
         f.debug_map()
             .entries(self.entries.iter().map(|(p, v)| (p, v)))
             .finish()
+    }
+}
+
+/// A batch call's slices must have the same length.
+fn same_length(addresses: usize, results: usize) -> Result<(), Error> {
+    if addresses == results {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch { addresses, results })
     }
 }
 
@@ -416,12 +415,7 @@ impl Table {
         addrs: &[K],
         out: &mut [Option<ServerId>],
     ) -> Result<(), Error> {
-        if addrs.len() != out.len() {
-            return Err(Error::LengthMismatch {
-                addresses: addrs.len(),
-                results: out.len(),
-            });
-        }
+        same_length(addrs.len(), out.len())?;
         for (o, a) in out.iter_mut().zip(addrs) {
             *o = self.lookup(*a);
         }
