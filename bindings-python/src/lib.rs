@@ -12,7 +12,13 @@ use manageout::{
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple, PyType};
+
+static IPV6_ADDRESS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static IPV4_ADDRESS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static IPV6_NETWORK: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Converts a Python address (str, ipaddress.IPv6Address, 16 bytes, int) to bits.
 fn address_bits(obj: &Bound<'_, PyAny>) -> PyResult<u128> {
@@ -46,12 +52,11 @@ fn address_bits(obj: &Bound<'_, PyAny>) -> PyResult<u128> {
         )));
     }
     let py = obj.py();
-    let ipaddress = py.import("ipaddress")?;
-    if obj.is_instance(&ipaddress.getattr("IPv6Address")?)? {
+    if obj.is_instance(IPV6_ADDRESS.import(py, "ipaddress", "IPv6Address")?)? {
         let packed = obj.getattr("packed")?;
         return address_bits(&packed);
     }
-    if obj.is_instance(&ipaddress.getattr("IPv4Address")?)? {
+    if obj.is_instance(IPV4_ADDRESS.import(py, "ipaddress", "IPv4Address")?)? {
         return Err(PyValueError::new_err(format!(
             "{obj} is an IPv4 address; DirectAccess clients are looked up by IPv6 address"
         )));
@@ -67,8 +72,7 @@ fn prefix_of(obj: &Bound<'_, PyAny>) -> PyResult<Ipv6Net> {
     let text = if let Ok(s) = obj.cast::<PyString>() {
         s.to_cow()?.into_owned()
     } else {
-        let ipaddress = obj.py().import("ipaddress")?;
-        if obj.is_instance(&ipaddress.getattr("IPv6Network")?)? {
+        if obj.is_instance(IPV6_NETWORK.import(obj.py(), "ipaddress", "IPv6Network")?)? {
             obj.str()?.to_cow()?.into_owned()
         } else {
             return Err(PyTypeError::new_err(format!(
@@ -85,8 +89,8 @@ fn prefix_of(obj: &Bound<'_, PyAny>) -> PyResult<Ipv6Net> {
 }
 
 fn ipv6_network<'py>(py: Python<'py>, net: Ipv6Net) -> PyResult<Bound<'py, PyAny>> {
-    py.import("ipaddress")?
-        .getattr("IPv6Network")?
+    IPV6_NETWORK
+        .import(py, "ipaddress", "IPv6Network")?
         .call1((net.to_string(),))
 }
 
@@ -145,7 +149,7 @@ fn lookup_packed<'py>(
 
 /// `array.array('i', values)`, filled with one copy.
 fn int_array<'py>(py: Python<'py>, values: &[i32]) -> PyResult<Bound<'py, PyAny>> {
-    let array_type = py.import("array")?.getattr("array")?;
+    let array_type = ARRAY.import(py, "array", "array")?;
     if values.is_empty() {
         // an empty array has no (aligned) buffer to copy into
         return array_type.call1(("i",));
@@ -335,21 +339,6 @@ impl Farm {
         manageout::render::render(farm, target, &Options { interface })
             .map(|r| r.text)
             .map_err(|e| PyValueError::new_err(e.to_string()))
-    }
-
-    /// The rendering warnings for a target (such as MO040), as diagnostics.
-    fn _render_warnings<'py>(&self, py: Python<'py>, target: &str) -> PyResult<Bound<'py, PyList>> {
-        let farm = self.valid_farm(py)?;
-        let target: Target = target
-            .parse()
-            .map_err(|e: manageout::Error| PyValueError::new_err(e.to_string()))?;
-        let options = Options {
-            interface: Some("x".into()),
-        };
-        let w = manageout::render::render(farm, target, &options)
-            .map(|r| r.warnings)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        diagnostics_list(py, &w, None)
     }
 
     /// The servers' names, in file order (empty when values could not be read).

@@ -75,36 +75,13 @@ enum Command {
     Render {
         /// The farm file (TOML, or JSON).
         farm: PathBuf,
-        /// What to generate.
-        #[arg(long, value_enum)]
-        target: RenderTarget,
+        /// What to generate: tmsh, bigip-conf, tmsh-remove, as3, linux or netsh.
+        #[arg(long, value_parser = |s: &str| s.parse::<Target>().map_err(|e| e.to_string()))]
+        target: Target,
         /// Interface for `linux` (optional `dev`) and `netsh` (required).
         #[arg(long, value_name = "NAME")]
         interface: Option<String>,
     },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum RenderTarget {
-    Tmsh,
-    BigipConf,
-    TmshRemove,
-    As3,
-    Linux,
-    Netsh,
-}
-
-impl From<RenderTarget> for Target {
-    fn from(t: RenderTarget) -> Self {
-        match t {
-            RenderTarget::Tmsh => Self::Tmsh,
-            RenderTarget::BigipConf => Self::BigipConf,
-            RenderTarget::TmshRemove => Self::TmshRemove,
-            RenderTarget::As3 => Self::As3,
-            RenderTarget::Linux => Self::Linux,
-            RenderTarget::Netsh => Self::Netsh,
-        }
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,7 +116,7 @@ fn main() -> ExitCode {
             farm,
             target,
             interface,
-        } => render(&farm, target.into(), interface),
+        } => render(&farm, target, interface),
         Command::Explain {
             address,
             farm,
@@ -158,6 +135,19 @@ fn load(path: &PathBuf) -> Result<FarmReport, ExitCode> {
         eprintln!("error: {e}");
         ExitCode::from(USAGE)
     })
+}
+
+/// Loads a farm for a command whose stdout is data: diagnostics go to stderr, and a
+/// farm with errors gives exit code 1.
+fn load_table(path: &PathBuf) -> Result<manageout::Table, ExitCode> {
+    let report = load(path)?;
+    if !report.diagnostics.is_empty() {
+        eprint!(
+            "{}",
+            report.render(color_for(std::io::stderr().is_terminal()))
+        );
+    }
+    report.table().map_err(|_| ExitCode::from(FAILURE))
 }
 
 fn check(path: &PathBuf, format: Format, deny_warnings: bool) -> ExitCode {
@@ -245,18 +235,9 @@ fn lookup(path: &PathBuf, args: &[String], format: Format) -> ExitCode {
             }
         }
     }
-    let report = match load(path) {
-        Ok(r) => r,
+    let table = match load_table(path) {
+        Ok(t) => t,
         Err(code) => return code,
-    };
-    if !report.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            report.render(color_for(std::io::stderr().is_terminal()))
-        );
-    }
-    let Ok(table) = report.table() else {
-        return ExitCode::from(FAILURE);
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {
@@ -354,22 +335,10 @@ fn explain(address: &str, farm: Option<&PathBuf>, format: Format) -> ExitCode {
     };
     let table = match farm {
         None => None,
-        Some(path) => {
-            let report = match load(path) {
-                Ok(r) => r,
-                Err(code) => return code,
-            };
-            if !report.diagnostics.is_empty() {
-                eprint!(
-                    "{}",
-                    report.render(color_for(std::io::stderr().is_terminal()))
-                );
-            }
-            match report.table() {
-                Ok(t) => Some(t),
-                Err(_) => return ExitCode::from(FAILURE),
-            }
-        }
+        Some(path) => match load_table(path) {
+            Ok(t) => Some(t),
+            Err(code) => return code,
+        },
     };
     let e = manageout::explain::explain(addr, table.as_ref());
     let text = match format {

@@ -398,3 +398,17 @@ fn import_of_something_else_names_the_file_and_what_was_expected() {
         "{e}"
     );
 }
+
+#[test]
+fn render_to_an_unknown_target_is_a_usage_error_listing_the_targets() {
+    let out = run(
+        &["render", "examples/seed-fixed.toml", "--target", "cisco"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("tmsh, bigip-conf, tmsh-remove, as3, linux, netsh"),
+        "{e}"
+    );
+}

@@ -233,17 +233,4 @@ impl Farm {
     pub fn server(&self, id: ServerId) -> Option<&Server> {
         self.servers.get(id.index())
     }
-
-    /// The distinct entry points, in order of first appearance; a server without an
-    /// entry point counts as one of its own.
-    pub fn entry_points(&self) -> Vec<&str> {
-        let mut seen: Vec<&str> = Vec::new();
-        for s in &self.servers {
-            let ep = s.entry_point.as_deref().unwrap_or(&s.name);
-            if !seen.contains(&ep) {
-                seen.push(ep);
-            }
-        }
-        seen
-    }
 }

@@ -94,13 +94,14 @@ enum Index {
 /// # Complexity and memory
 /// Building sorts the prefixes and flattens them into disjoint address ranges:
 /// `O(n log n)` time. Small sets (up to 512 ranges, every DirectAccess farm) are
-/// searched by a branch-free binary search over the range starts: `O(log n)` steps in
-/// L1 cache, 20 bytes per range. Large sets use a Poptrie-style multibit trie: a
+/// searched by a branch-free quaternary/binary search over the range starts: `O(log n)`
+/// steps in L1 cache, 12 bytes per range (8-byte starts when every prefix is /64 or
+/// shorter, else 16). Large sets use a Poptrie-style multibit trie: a
 /// 256 KiB direct array on the top 16 bits, then one 24-byte node per 6 bits of
 /// prefix depth, so a lookup costs at most `1 + ceil((len - 16) / 6)` dependent
-/// memory reads for a match of length `len` (6 for a /48); the real 246,175-prefix
-/// RIS table takes a few bytes per prefix beyond the entries themselves (see
-/// [`memory_bytes`](Self::memory_bytes)). Lookups never allocate, lock or panic.
+/// memory reads for a match of length `len` (7 for a /48); the real 246,175-prefix
+/// RIS table takes 44 bytes per prefix in all, 24 of them the entries themselves
+/// (measured with [`memory_bytes`](Self::memory_bytes)). Lookups never allocate, lock or panic.
 ///
 /// ```
 /// use manageout::PrefixMap;
