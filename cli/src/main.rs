@@ -378,7 +378,7 @@ fn import(files: &[PathBuf], names: &[String], addresses: &[String]) -> ExitCode
     let mut records = Vec::new();
     let sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     for (path, name) in files.iter().zip(&sources) {
-        let bytes = match std::fs::read(path) {
+        let bytes = match manageout::config::read_limited(path) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: cannot read `{name}`: {e}");

@@ -62,8 +62,16 @@ pub struct Source {
     pub text: String,
 }
 
-/// Reads a file, refusing more than [`MAX_FILE_SIZE`] bytes without reading them all.
-pub(crate) fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads a file, stopping after [`MAX_FILE_SIZE`] + 1 bytes, so that a huge file
+/// is refused (by [`Farm::from_bytes`](crate::Farm::from_bytes) or
+/// [`import::parse`](crate::import::parse)) without being read whole.
+///
+/// ```
+/// let bytes = manageout::config::read_limited("../examples/seed.toml".as_ref())?;
+/// assert!(bytes.starts_with(b"# The farm"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_SIZE as u64 + 1)

@@ -55,6 +55,20 @@ pub enum ImportError {
         /// What was found instead.
         found: String,
     },
+    /// A line of Format-List / Format-Table output is longer than [`MAX_LINE_LEN`].
+    #[error(
+        "{file}:{line}: a line of {len} bytes, longer than the {max} bytes accepted; PowerShell list and table output has lines of a few hundred bytes: check that the right file was given (ConvertTo-Json output has no such limit)"
+    )]
+    LineTooLong {
+        /// The input's name.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// Its length in bytes.
+        len: usize,
+        /// The limit, [`MAX_LINE_LEN`].
+        max: usize,
+    },
     /// The number of name/address pairs differs from the number of records.
     #[error(
         "{records} record(s) imported but {pairs} --address given; record {unpaired} (ClientIPv6Prefix {prefix}) has no matching pair: give one --address (and optionally --name) per record, in input order"
@@ -70,6 +84,11 @@ pub enum ImportError {
         prefix: String,
     },
 }
+
+/// The longest line accepted in Format-List / Format-Table output (64 KiB). The
+/// input as a whole is limited like a farm file, to
+/// [`MAX_FILE_SIZE`](crate::config::MAX_FILE_SIZE).
+pub const MAX_LINE_LEN: usize = 64 * 1024;
 
 /// Reads the records of one input (bytes as saved by PowerShell); `file` names it
 /// in errors.
@@ -89,6 +108,18 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Record>, ImportError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return parse_json(trimmed, file);
+    }
+    if let Some((n, line)) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.len() > MAX_LINE_LEN)
+    {
+        return Err(ImportError::LineTooLong {
+            file: file.to_owned(),
+            line: n + 1,
+            len: line.len(),
+            max: MAX_LINE_LEN,
+        });
     }
     let (mut records, mut found) = parse_list(&text);
     let (table_records, table_found) = parse_tables(&text);

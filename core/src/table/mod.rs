@@ -142,6 +142,11 @@ impl<V> PrefixMap<V> {
     where
         I: IntoIterator<Item = (Ipv6Net, V)>,
     {
+        let prefixes = prefixes.into_iter();
+        // an iterator that says it is too long is refused before anything is read
+        if prefixes.size_hint().0 > MAX_PREFIXES {
+            return Err(Error::TooManyPrefixes { max: MAX_PREFIXES });
+        }
         let mut items: Vec<(Ipv6Net, V)> = Vec::new();
         for (prefix, value) in prefixes {
             if prefix.trunc() != prefix {

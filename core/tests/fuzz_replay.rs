@@ -1,0 +1,36 @@
+//! The fuzz targets' checks (`fuzz/src/checks.rs`) on stable Rust: every committed
+//! corpus and crash reproducer, plus a fixed-seed sweep of mutations of them.
+
+#[path = "../../fuzz/src/checks.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod checks;
+#[path = "support/replay.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod replay;
+
+use replay::replay;
+
+#[test]
+fn farm_config_corpus_parses_validates_and_builds_without_panics() {
+    replay("farm_config", 3000, checks::farm_config);
+}
+
+#[test]
+fn prefix_map_diff_corpus_agrees_with_ip_network_table() {
+    replay("prefix_map_diff", 1500, checks::prefix_map_diff);
+}
+
+#[test]
+fn import_daserver_corpus_imports_or_rejects_without_panics() {
+    replay("import_daserver", 3000, checks::import_daserver);
+}
+
+#[test]
+fn render_corpus_renders_every_target_of_every_valid_farm() {
+    replay("render", 1500, checks::render);
+}
+
+#[test]
+fn explain_corpus_classifies_consistently() {
+    replay("explain", 3000, checks::explain);
+}

@@ -1,0 +1,264 @@
+//! What each fuzz target checks, as plain functions that panic on a violation.
+//!
+//! The cargo-fuzz targets call them; `core/tests/fuzz_replay.rs` includes this file
+//! and replays every committed corpus (plus a fixed-seed sweep) through them on
+//! stable Rust as ordinary tests.
+
+use std::net::Ipv6Addr;
+
+use arbitrary::{Arbitrary, Unstructured};
+use ip_network_table::IpNetworkTable;
+use ipnet::Ipv6Net;
+use manageout::render::{self, Options, Target};
+use manageout::table::Layout;
+use manageout::{Farm, FarmReport, PrefixMap, Table, explain, import};
+
+/// Every diagnostic's location lies inside the text it points into, and the
+/// renderer copes with it.
+fn check_report(report: &FarmReport) {
+    let text = report.source.as_ref().map(|s| s.text.as_str());
+    for d in &report.diagnostics {
+        if let (Some(loc), Some(text)) = (&d.location, text) {
+            assert!(
+                loc.span.start <= loc.span.end && loc.span.end <= text.len(),
+                "span {:?} outside a text of {} bytes: {d:?}",
+                loc.span,
+                text.len()
+            );
+            assert!(text.is_char_boundary(loc.span.start) && text.is_char_boundary(loc.span.end));
+            assert!(loc.line >= 1 && loc.column >= 1, "{d:?}");
+            assert!(loc.line <= text.lines().count().max(1) + 1, "{d:?}");
+        }
+        let _ = d.render(text);
+    }
+    let _ = manageout::diagnostic::to_json(&report.diagnostics);
+    if let (Some(farm), false) = (&report.farm, report.has_errors()) {
+        let table = Table::new(farm).expect("a farm without errors builds a table");
+        for s in &farm.servers {
+            let id = table.lookup(s.client_prefix.network());
+            assert!(id.is_some(), "{} does not reach its own prefix", s.name);
+        }
+    }
+}
+
+/// `farm_config`: arbitrary bytes as a TOML and as a JSON farm file. Parsing and
+/// validation never panic; every span lies inside the input; a farm without
+/// errors always builds a table that routes each server's own prefix.
+pub fn farm_config(data: &[u8]) {
+    check_report(&Farm::from_bytes(data, "fuzz.toml"));
+    check_report(&Farm::from_bytes(data, "fuzz.json"));
+}
+
+/// A prefix set and queries drawn from fuzz input.
+#[derive(Debug)]
+struct DiffCase {
+    prefixes: Vec<(Ipv6Net, u32)>,
+    queries: Vec<u128>,
+}
+
+impl<'a> Arbitrary<'a> for DiffCase {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        // a shared base makes nesting likely; some prefixes are fully random
+        let base = u128::arbitrary(u)?;
+        let n = u.int_in_range(0..=64)?;
+        let mut prefixes = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len: u8 = u.int_in_range(0..=128)?;
+            let bits = if bool::arbitrary(u)? {
+                u128::arbitrary(u)?
+            } else {
+                base ^ (1u128 << u.int_in_range(0..=127)?)
+            };
+            let net = Ipv6Net::new(Ipv6Addr::from(bits), len)
+                .expect("length in range")
+                .trunc();
+            prefixes.push((net, u32::arbitrary(u)? % 1000));
+        }
+        let mut queries = Vec::new();
+        while !u.is_empty() && queries.len() < 256 {
+            let q = if prefixes.is_empty() || bool::arbitrary(u)? {
+                u128::arbitrary(u)?
+            } else {
+                let (p, _) = prefixes[u.choose_index(prefixes.len())?];
+                let host = u128::MAX
+                    .checked_shr(u32::from(p.prefix_len()))
+                    .unwrap_or(0);
+                u128::from(p.network()) | (u128::arbitrary(u)? & host)
+            };
+            queries.push(q);
+        }
+        Ok(Self { prefixes, queries })
+    }
+}
+
+/// `prefix_map_diff`: a `PrefixMap` (every layout) answers exactly as
+/// `ip_network_table` does, for single and batch lookups, where the last value
+/// wins for a repeated prefix.
+pub fn prefix_map_diff(data: &[u8]) {
+    let Ok(case) = DiffCase::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let mut reference = IpNetworkTable::new();
+    for (net, v) in &case.prefixes {
+        let n = ip_network::Ipv6Network::new(net.network(), net.prefix_len())
+            .expect("a truncated prefix");
+        reference.insert(n, *v);
+    }
+    for layout in [Layout::Auto, Layout::Ranges, Layout::Trie] {
+        let map = PrefixMap::with_layout(case.prefixes.iter().copied(), layout)
+            .expect("truncated prefixes are accepted");
+        let mut batch = vec![None; case.queries.len()];
+        map.lookup_batch(&case.queries, &mut batch)
+            .expect("same lengths");
+        for (q, b) in case.queries.iter().zip(&batch) {
+            let want = reference.longest_match(Ipv6Addr::from(*q)).map(|(_, v)| v);
+            assert_eq!(
+                map.lookup(*q),
+                want,
+                "{layout:?} single {}",
+                Ipv6Addr::from(*q)
+            );
+            assert_eq!(*b, want, "{layout:?} batch {}", Ipv6Addr::from(*q));
+        }
+    }
+}
+
+/// `import_daserver`: arbitrary bytes (UTF-8, UTF-16, binary) give records or an
+/// error, never a panic; imported records make a farm file that parses.
+pub fn import_daserver(data: &[u8]) {
+    let Ok(records) = import::parse(data, "fuzz.txt") else {
+        return;
+    };
+    let pairs: Vec<import::Pair> = (0..records.len())
+        .map(|i| import::Pair {
+            name: None,
+            address: Ipv6Addr::from(0x2131_u128 << 112 | (i as u128 + 1)),
+        })
+        .collect();
+    if let Ok(toml) = import::farm_toml(&records, &pairs, &["fuzz.txt"]) {
+        check_report(&Farm::from_toml_str(&toml, "imported.toml"));
+    }
+}
+
+/// A farm with arbitrary names, partition, VLANs, route domain and prefixes.
+#[derive(Debug)]
+struct RenderCase {
+    toml: String,
+}
+
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serialises")
+}
+
+impl<'a> Arbitrary<'a> for RenderCase {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let mut toml = String::from("[farm]\n");
+        toml += &format!("name = {}\n", toml_string(<&str>::arbitrary(u)?));
+        toml += "[bigip]\n";
+        if bool::arbitrary(u)? {
+            toml += &format!("partition = {}\n", toml_string(<&str>::arbitrary(u)?));
+        }
+        if bool::arbitrary(u)? {
+            let vlans: Vec<String> = (0..u.int_in_range(0..=3)?)
+                .map(|_| <&str>::arbitrary(u).map(toml_string))
+                .collect::<arbitrary::Result<_>>()?;
+            toml += &format!("vlans = [{}]\n", vlans.join(", "));
+        }
+        if bool::arbitrary(u)? {
+            toml += &format!("route_domain = {}\n", u.int_in_range(0..=65535u32)?);
+        }
+        let servers = u.int_in_range(1..=8u32)?;
+        for i in 0..servers {
+            let prefix = (0x2131_u128 << 112) | (u128::from(0x1000 + i * 0x20) << 64);
+            let name = if bool::arbitrary(u)? {
+                <&str>::arbitrary(u)?.to_owned()
+            } else {
+                format!("DA{i}")
+            };
+            toml += &format!(
+                "[[server]]\nname = {}\naddress = \"2131::{:x}\"\nclient_prefix = \"{}/59\"\n",
+                toml_string(&name),
+                i + 1,
+                Ipv6Addr::from(prefix)
+            );
+            if bool::arbitrary(u)? {
+                toml += &format!("entry_point = {}\n", toml_string(<&str>::arbitrary(u)?));
+            }
+        }
+        Ok(Self { toml })
+    }
+}
+
+/// `render`: every renderer succeeds on every valid farm (arbitrary names and
+/// partitions included), and the AS3 declaration is valid JSON.
+pub fn render(data: &[u8]) {
+    let Ok(case) = RenderCase::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let report = Farm::from_toml_str(&case.toml, "render.toml");
+    check_report(&report);
+    let (Some(farm), false) = (&report.farm, report.has_errors()) else {
+        return;
+    };
+    let options = Options {
+        interface: Some("Corp".into()),
+    };
+    for target in [
+        Target::Tmsh,
+        Target::BigipConf,
+        Target::TmshRemove,
+        Target::As3,
+        Target::Linux,
+        Target::Netsh,
+    ] {
+        let out = render::render(farm, target, &options)
+            .unwrap_or_else(|e| panic!("{target:?} failed on a valid farm: {e}\n{}", case.toml));
+        if target == Target::As3 {
+            let v: serde_json::Value = serde_json::from_str(&out.text).expect("AS3 is JSON");
+            assert_eq!(v, render::as3(farm).expect("as3"));
+        }
+    }
+}
+
+/// `explain`: any 16 bytes classify without a panic, the same way each time,
+/// and "steerable" holds exactly when the farm's table routes the address.
+pub fn explain(data: &[u8]) {
+    let Some(bytes) = data.get(..16) else {
+        return;
+    };
+    let bits = u128::from_be_bytes(bytes.try_into().expect("16 bytes"));
+    let addr = Ipv6Addr::from(bits);
+    let alone = explain::explain(addr, None);
+    assert_eq!(alone, explain::explain(addr, None));
+    assert!(!alone.steerable && alone.server.is_none());
+    let _ = alone.to_json();
+    let _ = alone.to_string();
+    static TABLE: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        Farm::from_toml_str(
+            "[[server]]\nname = \"DA1\"\naddress = \"2131::101\"\nclient_prefix = \"2131:0:0:1000::/59\"\nteredo = true\nteredo_ipv4 = \"131.107.0.2\"\n\
+             [[server]]\nname = \"DA2\"\naddress = \"2131::201\"\nclient_prefix = \"2131:0:0:1020::/59\"\nvpn_prefix = \"2131:0:0:2000::/64\"\n",
+            "explain.toml",
+        )
+        .table()
+        .expect("the fixed farm is valid")
+    });
+    let with = explain::explain(addr, Some(table));
+    // a farm only turns otherwise unclassified (ISATAP-looking, documentation,
+    // ULA, global) addresses into IP-HTTPS or VPN clients
+    if with.kind != alone.kind {
+        assert!(
+            matches!(
+                with.kind,
+                explain::AddressKind::IpHttps | explain::AddressKind::Vpn
+            ),
+            "{alone:?} became {with:?}"
+        );
+    }
+    let routed = table
+        .lookup(addr)
+        .map(|id| table.servers()[id.index()].name.clone());
+    assert_eq!(with.steerable, routed.is_some(), "{with:?}");
+    assert_eq!(with.server, routed);
+    let _ = with.to_json();
+}
