@@ -1,7 +1,7 @@
 //! Node.js bindings (`manageout` on npm, built with napi-rs): conversion and error
 //! mapping only; every rule and lookup lives in the core crate.
 //!
-//! Errors thrown to JavaScript carry a stable `code` (see [`Code`]); an invalid farm
+//! Errors thrown to JavaScript carry a stable `code` (listed by the private `Code`); an invalid farm
 //! throws an `Error` whose `code` is `MO_INVALID_FARM` and whose `diagnostics` hold
 //! every finding. No Rust panic crosses into Node: napi-rs catches them at each export
 //! and this crate does not index or unwrap on input it did not check.
