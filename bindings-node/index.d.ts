@@ -84,6 +84,15 @@ export declare class Farm {
    * `as3`, `linux` or `netsh` (netsh needs `options.interface`).
    */
   render(target: RenderTarget, options?: RenderOptions): string
+  /**
+   * Audits BIG-IP configuration text (bigip.conf or `tmsh list` output) against
+   * the farm: diagnostics MO100-MO113 with their line in the text, which
+   * `name` (default `bigip.conf`) names. Throws `MO_INVALID_FARM` when the
+   * farm has errors.
+   */
+  audit(config: string, name?: string | undefined | null): Array<Diagnostic>
+  /** The tmsh commands that fix what `audit` finds (`""` when nothing is wrong). */
+  auditFix(config: string, name?: string | undefined | null): string
   /** The AS3 declaration as an object (what `render('as3')` prints). */
   as3(): Record<string, unknown>
 }

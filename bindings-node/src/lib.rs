@@ -228,6 +228,23 @@ impl Farm {
         }
     }
 
+    fn audit_report(
+        &self,
+        env: &Env,
+        config: String,
+        name: Option<String>,
+    ) -> Result<(manageout::audit::AuditReport, manageout::Source)> {
+        let farm = self.valid_farm(env)?;
+        let source = manageout::Source {
+            name: name.unwrap_or_else(|| "bigip.conf".to_owned()),
+            text: config,
+        };
+        Ok((
+            manageout::audit::audit(farm, std::slice::from_ref(&source)),
+            source,
+        ))
+    }
+
     fn valid_farm(&self, env: &Env) -> Result<&manageout::Farm> {
         match &self.report.farm {
             Some(f) if !self.report.has_errors() => Ok(f),
@@ -331,6 +348,30 @@ impl Farm {
         manageout::render::render(farm, target, &options)
             .map(|r| r.text)
             .map_err(|e| Fail::new(Code::InvalidTarget, e.to_string()).throw(&env))
+    }
+
+    /// Audits BIG-IP configuration text (bigip.conf or `tmsh list` output) against
+    /// the farm: diagnostics MO100-MO113 with their line in the text, which
+    /// `name` (default `bigip.conf`) names. Throws `MO_INVALID_FARM` when the
+    /// farm has errors.
+    #[napi]
+    pub fn audit(&self, env: Env, config: String, name: Option<String>) -> Result<Vec<Diagnostic>> {
+        let (report, source) = self.audit_report(&env, config, name)?;
+        Ok(report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let located = d.location.as_ref().is_some_and(|l| l.file == source.name);
+                diagnostic(d, located.then_some(source.text.as_str()))
+            })
+            .collect())
+    }
+
+    /// The tmsh commands that fix what `audit` finds (`""` when nothing is wrong).
+    #[napi]
+    pub fn audit_fix(&self, env: Env, config: String, name: Option<String>) -> Result<String> {
+        let farm = self.valid_farm(&env)?;
+        Ok(self.audit_report(&env, config, name)?.0.fix(farm))
     }
 
     /// The AS3 declaration as an object (what `render('as3')` prints).

@@ -216,6 +216,24 @@ test('render produces every target; netsh without an interface throws MO_INVALID
   throwsCode(() => farm.render('cisco'), TypeError, 'MO_INVALID_TARGET', /cisco.*tmsh/)
 })
 
+test('audit names the planted mistake with its line; auditFix recreates only that server', () => {
+  const farm = Farm.fromFile(path.join(examples, 'seed-fixed.toml'))
+  const fixtures = path.join(repo, 'core', 'tests', 'fixtures', 'audit')
+  assert.deepEqual(farm.audit(fs.readFileSync(path.join(fixtures, 'correct.conf'), 'utf8')), [])
+  const broken = fs.readFileSync(path.join(fixtures, 'translate-address.conf'), 'utf8')
+  const [d] = farm.audit(broken, 'box.conf')
+  assert.equal(d.code, 'MO106')
+  assert.equal(d.server, 'DA2')
+  assert.equal(d.file, 'box.conf')
+  assert.equal(d.line, 76)
+  assert.match(d.rendered, /translate-address enabled/)
+  const fix = farm.auditFix(broken)
+  assert.match(fix, /tmsh create ltm virtual \/Common\/article_DA2_client/)
+  assert.doesNotMatch(fix, /article_DA1/)
+  assert.equal(farm.auditFix(fs.readFileSync(path.join(fixtures, 'correct.conf'), 'utf8')), '')
+  throwsCode(() => Farm.fromFile(path.join(examples, 'seed.toml')).audit(broken), Error, 'MO_INVALID_FARM')
+})
+
 test('explain decodes RFC 4380 Teredo and names the owning server with a farm', () => {
   const t = explain('2001:0:4136:e378:8000:63bf:3fff:fdd2')
   assert.equal(t.kind, 'teredo')

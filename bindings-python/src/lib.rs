@@ -269,6 +269,23 @@ impl Farm {
         )
     }
 
+    fn audit_report(
+        &self,
+        py: Python<'_>,
+        config: &str,
+        name: &str,
+    ) -> PyResult<(manageout::audit::AuditReport, String)> {
+        let farm = self.valid_farm(py)?;
+        let source = manageout::Source {
+            name: name.to_owned(),
+            text: config.to_owned(),
+        };
+        Ok((
+            manageout::audit::audit(farm, std::slice::from_ref(&source)),
+            source.text,
+        ))
+    }
+
     fn valid_farm(&self, py: Python<'_>) -> PyResult<&manageout::Farm> {
         match &self.report.farm {
             Some(f) if !self.report.has_errors() => Ok(f),
@@ -339,6 +356,32 @@ impl Farm {
         manageout::render::render(farm, target, &Options { interface })
             .map(|r| r.text)
             .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Audits BIG-IP configuration text against the farm: diagnostics MO100-MO113
+    /// located in the text (named `name`). Raises FarmError when the farm has errors.
+    #[pyo3(signature = (config, name = "bigip.conf"))]
+    fn audit<'py>(
+        &self,
+        py: Python<'py>,
+        config: &str,
+        name: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let (report, text) = self.audit_report(py, config, name)?;
+        PyList::new(
+            py,
+            report.diagnostics.iter().map(|d| {
+                let located = d.location.as_ref().is_some_and(|l| l.file == name);
+                diagnostic(d, located.then_some(text.as_str()))
+            }),
+        )
+    }
+
+    /// The tmsh commands that fix what `audit` finds ("" when nothing is wrong).
+    #[pyo3(signature = (config, name = "bigip.conf"))]
+    fn audit_fix(&self, py: Python<'_>, config: &str, name: &str) -> PyResult<String> {
+        let farm = self.valid_farm(py)?;
+        Ok(self.audit_report(py, config, name)?.0.fix(farm))
     }
 
     /// The servers' names, in file order (empty when values could not be read).

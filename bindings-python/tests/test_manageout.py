@@ -115,6 +115,23 @@ def test_farms_from_toml_json_and_dict_agree() -> None:
         manageout.Farm.from_dict(["not", "a", "dict"])  # type: ignore[arg-type]
 
 
+def test_audit_names_the_planted_mistake_with_its_line_and_fix_recreates_it() -> None:
+    farm = manageout.Farm.from_file(FIXED)
+    fixtures = "core/tests/fixtures/audit/"
+    with open(fixtures + "correct.conf") as f:
+        assert farm.audit(f.read()) == []
+    with open(fixtures + "translate-address.conf") as f:
+        broken = f.read()
+    [d] = farm.audit(broken, "box.conf")
+    assert (d.code, d.severity, d.server, d.file, d.line) == ("MO106", "error", "DA2", "box.conf", 76)
+    assert "translate-address enabled" in str(d)
+    fix = farm.audit_fix(broken)
+    assert "tmsh create ltm virtual /Common/article_DA2_client" in fix
+    assert "article_DA1" not in fix
+    with pytest.raises(manageout.FarmError):
+        manageout.Farm.from_file(SEED).audit(broken)
+
+
 def test_unreadable_file_raises_oserror() -> None:
     with pytest.raises(OSError, match="nope.toml"):
         manageout.Farm.from_file("examples/nope.toml")

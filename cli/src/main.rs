@@ -70,6 +70,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Check a running BIG-IP configuration (bigip.conf, or `tmsh list ltm` and
+    /// `tmsh list net route` output) against the farm: missing, wrong, stale and
+    /// duplicate virtual servers, pools and routes.
+    Audit {
+        /// The farm file (TOML, or JSON).
+        farm: PathBuf,
+        /// BIG-IP configuration files (several partitions' bigip.conf may be given).
+        #[arg(required = true, value_name = "CONFIG")]
+        configs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Print the tmsh commands that fix what is wrong on stdout (the findings go
+        /// to stderr).
+        #[arg(long)]
+        fix: bool,
+        /// Exit with 1 when there are warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
     /// Print the configuration that steers Manage Out traffic: BIG-IP tmsh,
     /// bigip.conf or AS3, Linux or Windows routes.
     Render {
@@ -127,6 +147,95 @@ fn main() -> ExitCode {
             names,
             addresses,
         } => import(&files, &names, &addresses),
+        Command::Audit {
+            farm,
+            configs,
+            format,
+            fix,
+            deny_warnings,
+        } => audit(&farm, &configs, format, fix, deny_warnings),
+    }
+}
+
+fn audit(
+    farm_path: &PathBuf,
+    configs: &[PathBuf],
+    format: Format,
+    fix: bool,
+    deny_warnings: bool,
+) -> ExitCode {
+    let farm = match load_table(farm_path) {
+        Ok(t) => t.farm().clone(),
+        Err(code) => return code,
+    };
+    let mut sources = Vec::new();
+    for path in configs {
+        let name = path.display().to_string();
+        let bytes = match manageout::config::read_limited(path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: cannot read `{name}`: {e}");
+                return ExitCode::from(USAGE);
+            }
+        };
+        if bytes.len() > manageout::config::MAX_FILE_SIZE {
+            eprintln!(
+                "error: `{name}` is larger than 16 MiB; give the bigip.conf of the partition that holds the Manage Out objects"
+            );
+            return ExitCode::from(USAGE);
+        }
+        let Ok(text) = String::from_utf8(bytes) else {
+            eprintln!(
+                "error: `{name}` is not UTF-8 text; give bigip.conf or `tmsh list` output as saved on the BIG-IP"
+            );
+            return ExitCode::from(USAGE);
+        };
+        sources.push(manageout::Source { name, text });
+    }
+    let report = manageout::audit::audit(&farm, &sources);
+    let (errors, warnings) = diagnostic::count(&report.diagnostics);
+    let text = match format {
+        Format::Json => format!("{}\n", diagnostic::to_json(&report.diagnostics)),
+        Format::Text if report.diagnostics.is_empty() => format!(
+            "{}: matches {} ({} servers, {} routes): no problems found\n",
+            sources
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            farm_path.display(),
+            farm.servers.len(),
+            farm.servers
+                .iter()
+                .map(|s| s.routes().count())
+                .sum::<usize>()
+        ),
+        Format::Text => {
+            let terminal = if fix {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            };
+            diagnostic::render_text_sources(
+                &report.diagnostics,
+                &report.sources,
+                color_for(terminal),
+            )
+        }
+    };
+    let written = if fix {
+        eprint!("{text}");
+        write!(std::io::stdout().lock(), "{}", report.fix(&farm))
+    } else {
+        write!(std::io::stdout().lock(), "{text}")
+    };
+    if written.is_err() {
+        return ExitCode::from(USAGE);
+    }
+    if errors > 0 || (deny_warnings && warnings > 0) {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -412,3 +412,121 @@ fn render_to_an_unknown_target_is_a_usage_error_listing_the_targets() {
         "{e}"
     );
 }
+
+const AUDIT: &str = "core/tests/fixtures/audit";
+
+#[test]
+fn audit_of_a_correct_configuration_is_clean_and_exits_0() {
+    let conf = format!("{AUDIT}/correct.conf");
+    let out = run(&["audit", "examples/seed-fixed.toml", &conf], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("no problems found"), "{s}");
+}
+
+#[test]
+fn audit_names_the_planted_mistake_with_its_line_like_check_and_exits_1() {
+    let conf = format!("{AUDIT}/translate-address.conf");
+    let out = run(&["audit", "examples/seed-fixed.toml", &conf], None);
+    assert_eq!(out.status.code(), Some(1));
+    let s = text(&out.stdout);
+    assert!(s.contains("error[MO106]"), "{s}");
+    assert!(s.contains(&format!("--> {conf}:76:5")), "{s}");
+    assert!(s.contains("translate-address enabled"), "{s}");
+    assert!(s.trim_end().ends_with("1 error, 0 warnings"), "{s}");
+}
+
+#[test]
+fn audit_json_has_the_keys_of_check_and_warnings_exit_0_unless_denied() {
+    let conf = format!("{AUDIT}/all-vlans.conf");
+    let out = run(
+        &[
+            "audit",
+            "examples/seed-fixed.toml",
+            &conf,
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["errors"], 0);
+    assert_eq!(v["warnings"], 1);
+    let d = &v["diagnostics"][0];
+    for key in [
+        "severity", "code", "message", "server", "field", "file", "line", "column", "help",
+    ] {
+        assert!(d.get(key).is_some(), "{key} missing: {d}");
+    }
+    assert_eq!(d["code"], "MO109");
+    assert_eq!(d["line"], 29);
+    let denied = run(
+        &[
+            "audit",
+            "examples/seed-fixed.toml",
+            &conf,
+            "--deny-warnings",
+        ],
+        None,
+    );
+    assert_eq!(denied.status.code(), Some(1));
+}
+
+#[test]
+fn audit_fix_prints_tmsh_for_what_is_wrong_on_stdout_and_findings_on_stderr() {
+    let conf = format!("{AUDIT}/missing-virtual.conf");
+    let out = run(&["audit", "examples/seed-fixed.toml", &conf, "--fix"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[MO101]"));
+    let fix = text(&out.stdout);
+    assert!(
+        fix.contains("tmsh create ltm virtual /Common/article_DA2_client"),
+        "{fix}"
+    );
+    assert!(!fix.contains("article_DA1"), "{fix}");
+}
+
+#[test]
+fn audit_of_an_unreadable_configuration_or_an_invalid_farm() {
+    let out = run(&["audit", "examples/seed-fixed.toml", "nope.conf"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope.conf"));
+    let conf = format!("{AUDIT}/correct.conf");
+    let out = run(&["audit", "examples/seed.toml", &conf], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("MO012"));
+}
+
+#[test]
+fn the_readme_shows_the_audit_and_fix_output_as_printed() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    for (command, stdout_of) in [
+        (
+            "$ manageout audit examples/seed-fixed.toml core/tests/fixtures/audit/host-bits.conf\n",
+            vec![
+                "audit",
+                "examples/seed-fixed.toml",
+                "core/tests/fixtures/audit/host-bits.conf",
+            ],
+        ),
+        (
+            "$ manageout audit examples/seed-fixed.toml core/tests/fixtures/audit/host-bits.conf --fix\n",
+            vec![
+                "audit",
+                "examples/seed-fixed.toml",
+                "core/tests/fixtures/audit/host-bits.conf",
+                "--fix",
+            ],
+        ),
+    ] {
+        let start = readme
+            .find(command)
+            .unwrap_or_else(|| panic!("README lacks {command}"))
+            + command.len();
+        let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+        let out = run(&stdout_of, None);
+        assert_eq!(shown, text(&out.stdout), "README output of {command}");
+    }
+}

@@ -204,6 +204,35 @@ pub fn render_text(diagnostics: &[Diagnostic], source: Option<&str>, color: bool
     out
 }
 
+/// Like [`render_text`], for diagnostics that point into several sources (an audit's
+/// farm and configuration files): each is rendered with the source its location
+/// names.
+pub fn render_text_sources(
+    diagnostics: &[Diagnostic],
+    sources: &[crate::Source],
+    color: bool,
+) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diagnostics {
+        let source = d.location.as_ref().and_then(|l| {
+            sources
+                .iter()
+                .find(|s| s.name == l.file)
+                .map(|s| s.text.as_str())
+        });
+        out.push_str(&render_one(d, source, &renderer));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary(diagnostics));
+    out.push('\n');
+    out
+}
+
 fn render_one(d: &Diagnostic, source: Option<&str>, renderer: &Renderer) -> String {
     let level = match d.severity {
         Severity::Error => Level::ERROR,

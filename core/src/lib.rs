@@ -16,6 +16,7 @@
 //! - [`render`]: BIG-IP tmsh, bigip.conf and AS3, Linux and netsh routes.
 //! - [`explain`]: what an address is and whether Manage Out reaches it.
 //! - [`import`]: `Get-DAServer` / `Get-RemoteAccess` output into a farm file.
+//! - [`audit`]: a running BIG-IP configuration checked against the farm.
 //!
 //! ```
 //! use manageout::Farm;
@@ -39,6 +40,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod config;
 pub mod diagnostic;
 mod error;

@@ -317,6 +317,42 @@ fn description(sp: &ServerPlan<'_>, v: &VirtualPlan) -> String {
     ))
 }
 
+/// The full paths of the pools and virtuals the tmsh renderer creates for the
+/// servers `subset` (indexes into `farm.servers`).
+pub(crate) struct Planned {
+    pub(crate) pools: Vec<String>,
+    pub(crate) virtuals: Vec<String>,
+}
+
+pub(crate) fn planned_names(farm: &Farm, subset: &[usize]) -> Planned {
+    let plan = Plan::new(farm);
+    let part = &farm.bigip.partition;
+    let mut planned = Planned {
+        pools: Vec::new(),
+        virtuals: Vec::new(),
+    };
+    for (i, sp) in plan.servers.iter().enumerate() {
+        if subset.contains(&i) {
+            planned.pools.push(format!("/{part}/{}", sp.pool));
+            planned
+                .virtuals
+                .extend(sp.virtuals.iter().map(|v| format!("/{part}/{}", v.name)));
+        }
+    }
+    planned
+}
+
+/// The tmsh commands for the servers `subset` only (names as for the whole farm).
+pub(crate) fn tmsh_for(farm: &Farm, subset: &[usize]) -> String {
+    let mut plan = Plan::new(farm);
+    let mut i = 0;
+    plan.servers.retain(|_| {
+        i += 1;
+        subset.contains(&(i - 1))
+    });
+    tmsh(farm, &plan)
+}
+
 fn tmsh(farm: &Farm, plan: &Plan<'_>) -> String {
     let part = &farm.bigip.partition;
     let rd = rd(farm);

@@ -34,3 +34,8 @@ fn render_corpus_renders_every_target_of_every_valid_farm() {
 fn explain_corpus_classifies_consistently() {
     replay("explain", 3000, checks::explain);
 }
+
+#[test]
+fn bigip_config_corpus_audits_without_panics() {
+    replay("bigip_config", 3000, checks::bigip_config);
+}

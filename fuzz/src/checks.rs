@@ -11,7 +11,7 @@ use ip_network_table::IpNetworkTable;
 use ipnet::Ipv6Net;
 use manageout::render::{self, Options, Target};
 use manageout::table::Layout;
-use manageout::{Farm, FarmReport, PrefixMap, Table, explain, import};
+use manageout::{Farm, FarmReport, PrefixMap, Source, Table, audit, explain, import};
 
 /// Every diagnostic's location lies inside the text it points into, and the
 /// renderer copes with it.
@@ -261,4 +261,44 @@ pub fn explain(data: &[u8]) {
     assert_eq!(with.steerable, routed.is_some(), "{with:?}");
     assert_eq!(with.server, routed);
     let _ = with.to_json();
+}
+
+/// `bigip_config`: arbitrary bytes as BIG-IP configuration text audited against a
+/// fixed farm: no panic (deep nesting included), every span inside the text, and
+/// `--fix` output for whatever was found.
+pub fn bigip_config(data: &[u8]) {
+    static FARM: std::sync::OnceLock<Farm> = std::sync::OnceLock::new();
+    let farm = FARM.get_or_init(|| {
+        Farm::from_toml_str(
+            "[bigip]\nvlans = [\"internal\"]\n[[server]]\nname = \"DA1\"\naddress = \"2131::101\"\nclient_prefix = \"2131:0:0:1000::/59\"\n\
+             [[server]]\nname = \"DA2\"\naddress = \"2131::201\"\nclient_prefix = \"2131:0:0:1020::/59\"\n",
+            "audit.toml",
+        )
+        .into_farm()
+        .expect("the fixed farm is valid")
+    });
+    let text = String::from_utf8_lossy(data).into_owned();
+    let report = audit::audit(
+        farm,
+        &[Source {
+            name: "fuzz.conf".into(),
+            text: text.clone(),
+        }],
+    );
+    for d in &report.diagnostics {
+        if let Some(l) = &d.location {
+            assert!(
+                l.span.start <= l.span.end && l.span.end <= text.len(),
+                "{d:?}"
+            );
+            assert!(text.is_char_boundary(l.span.start));
+        }
+    }
+    let _ = manageout::diagnostic::render_text_sources(&report.diagnostics, &report.sources, false);
+    let fix = report.fix(farm);
+    assert_eq!(
+        fix.is_empty(),
+        report.diagnostics.iter().all(|d| d.code == "MO100"),
+        "{fix}"
+    );
 }

@@ -88,6 +88,16 @@ class Farm:
         result: dict[str, Any] = json.loads(self._native.render("as3", None))
         return result
 
+    def audit(self, config: str, name: str = "bigip.conf") -> list[Diagnostic]:
+        """Check BIG-IP configuration text (bigip.conf or ``tmsh list`` output) against
+        the farm: diagnostics MO100-MO113 with their line in ``config``. Raises
+        FarmError when the farm has errors."""
+        return self._native.audit(config, name)
+
+    def audit_fix(self, config: str, name: str = "bigip.conf") -> str:
+        """The tmsh commands that fix what :meth:`audit` finds ("" when nothing is wrong)."""
+        return self._native.audit_fix(config, name)
+
     @property
     def server_names(self) -> list[str]:
         return self._native.server_names

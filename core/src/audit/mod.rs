@@ -1,0 +1,894 @@
+//! Checking a running BIG-IP configuration against the farm (`manageout audit`).
+//!
+//! [`audit`] reads BIG-IP configuration text (`bigip.conf`, or `tmsh list ltm ...`
+//! output; several files at once), finds the virtual servers whose destination
+//! network overlaps each farm prefix, and reports what would break Manage Out as
+//! diagnostics MO100-MO113, each pointing at its file and line:
+//!
+//! | code | severity | finding |
+//! |---|---|---|
+//! | MO100 | error | the configuration text has unbalanced braces |
+//! | MO101 | error | a farm prefix has no virtual server: Manage Out to those clients fails |
+//! | MO102 | error | a virtual's destination/mask differs from the farm prefix it overlaps |
+//! | MO103 | error | the virtual has no pool, an undefined pool, or a pool without members |
+//! | MO104 | error | a pool member (or an `ip-forward` route's gateway) is not the owning server |
+//! | MO105 | error | a pool member listens on a port other than any (0) |
+//! | MO106 | error | `translate-address enabled`: packets would be rewritten to the DA server's address |
+//! | MO107 | error | source address translation (automap, SNAT pool) hides the management server |
+//! | MO108 | error | the virtual is disabled |
+//! | MO109 | warning | the virtual listens on all VLANs |
+//! | MO110 | warning | the virtual uses no fastL4 profile |
+//! | MO111 | warning | a Manage Out-looking virtual matches no farm server (stale?) |
+//! | MO112 | error | two virtuals have the same destination and mask |
+//! | MO113 | error | an `ip-forward` virtual has no `net route` for the prefix |
+//!
+//! A farm steered the other valid way, an `ip-forward` virtual plus a `net route`
+//! to the server for the prefix, is correct. `translate-address` is reported only
+//! when the text says `enabled` (bigip.conf lists it; defaults differ by version).
+//!
+//! ```
+//! use manageout::{audit, Farm, Source};
+//! let farm = Farm::from_file("../examples/seed-fixed.toml")?.into_farm()?;
+//! let conf = manageout::render::render(&farm, manageout::render::Target::BigipConf, &Default::default())?.text;
+//! let clean = audit::audit(&farm, &[Source { name: "bigip.conf".into(), text: conf.clone() }]);
+//! assert!(clean.diagnostics.is_empty(), "{:?}", clean.diagnostics);
+//!
+//! let broken = conf.replacen("translate-address disabled", "translate-address enabled", 1);
+//! let report = audit::audit(&farm, &[Source { name: "bigip.conf".into(), text: broken }]);
+//! assert_eq!(report.diagnostics[0].code, "MO106");
+//! assert!(report.fix(&farm).contains("tmsh delete ltm virtual /Common/article_DA1_client"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod parse;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv6Addr};
+use std::ops::Range;
+
+use ipnet::Ipv6Net;
+
+use crate::diagnostic::{Diagnostic, LineIndex, Location};
+use crate::model::{Farm, RouteKind};
+use crate::{Source, render};
+use parse::Stanza;
+
+/// What an audit found, with the texts its diagnostics point into.
+#[derive(Clone, Debug)]
+pub struct AuditReport {
+    /// Every finding, configuration file order, then farm order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The configuration texts (for [`render_text_sources`](crate::diagnostic::render_text_sources)).
+    pub sources: Vec<Source>,
+    /// Servers (indexes) whose Manage Out objects must be (re)created.
+    recreate: BTreeSet<usize>,
+    /// Virtuals (full paths) to delete, with why.
+    delete_virtuals: BTreeMap<String, String>,
+    /// Stale virtuals (full paths): deleted only after a human checks.
+    stale_virtuals: BTreeSet<String>,
+    /// Virtuals and pools (full paths) defined on the box.
+    existing_virtuals: BTreeSet<String>,
+    existing_pools: BTreeSet<String>,
+}
+
+/// A `ltm virtual` as far as Manage Out cares.
+#[derive(Debug)]
+struct Virtual<'a> {
+    path: String,
+    file: usize,
+    stanza: &'a Stanza,
+    /// Destination network (host bits as written), when it is IPv6.
+    dest: Option<Ipv6Addr>,
+    route_domain: u16,
+    /// Mask length; `None` for a mask that is not a contiguous IPv6 netmask.
+    len: Option<u8>,
+}
+
+impl Virtual<'_> {
+    fn net(&self) -> Option<Ipv6Net> {
+        Ipv6Net::new(self.dest?, self.len?).ok().map(|n| n.trunc())
+    }
+
+    fn folder(&self) -> &str {
+        self.path
+            .rsplit_once('/')
+            .map_or("/Common", |(f, _)| if f.is_empty() { "/Common" } else { f })
+    }
+}
+
+/// A `ltm pool` member: its address and port.
+#[derive(Debug)]
+struct Member<'a> {
+    address: Option<IpAddr>,
+    port: String,
+    stanza: &'a Stanza,
+}
+
+#[derive(Debug)]
+struct Pool<'a> {
+    file: usize,
+    stanza: &'a Stanza,
+    members: Vec<Member<'a>>,
+}
+
+/// A `net route`: network and gateway.
+#[derive(Debug)]
+struct NetRoute<'a> {
+    file: usize,
+    stanza: &'a Stanza,
+    network: Ipv6Net,
+    route_domain: u16,
+    gateway: Option<IpAddr>,
+}
+
+/// Splits `addr%rd` into the address text and its route domain (0 when absent).
+fn split_rd(s: &str) -> (&str, u16) {
+    match s.split_once('%') {
+        Some((a, rd)) => (a, rd.parse().unwrap_or(u16::MAX)),
+        None => (s, 0),
+    }
+}
+
+/// The last path component: `/Common/2131::.any` → `2131::.any`.
+fn leaf(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, l)| l)
+}
+
+/// An IPv6 `address[%rd].port` (or a virtual-address name `.port`/`:port`) as
+/// BIG-IP writes destinations and members.
+fn split_port(s: &str) -> (&str, &str) {
+    if s.matches(':').count() > 1 {
+        s.rsplit_once('.').unwrap_or((s, ""))
+    } else {
+        s.rsplit_once(':')
+            .or_else(|| s.rsplit_once('.'))
+            .unwrap_or((s, ""))
+    }
+}
+
+/// The prefix length of a netmask; `any6` is 0. `None` for IPv4 or gapped masks.
+fn mask_len(mask: &str) -> Option<u8> {
+    if mask == "any6" || mask == "any" {
+        return Some(0);
+    }
+    let bits = u128::from(mask.parse::<Ipv6Addr>().ok()?);
+    let len = bits.leading_ones();
+    (bits.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
+}
+
+/// The full path of an object named `name` used from `folder`.
+fn full_path(name: &str, folder: &str) -> String {
+    if name.starts_with('/') {
+        name.to_owned()
+    } else {
+        format!("{folder}/{name}")
+    }
+}
+
+struct Config<'a> {
+    virtuals: Vec<Virtual<'a>>,
+    pools: BTreeMap<String, Pool<'a>>,
+    routes: Vec<NetRoute<'a>>,
+}
+
+fn object<'s>(s: &'s Stanza, module: &str, kind: &str) -> Option<&'s str> {
+    match s.words.as_slice() {
+        [m, k, name, ..] if m == module && k == kind => Some(name.as_str()),
+        _ => None,
+    }
+}
+
+fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<'a> {
+    let mut virtual_addresses: BTreeMap<String, (Ipv6Addr, u16)> = BTreeMap::new();
+    for (stanzas, _) in files {
+        for s in stanzas {
+            if let Some(name) = object(s, "ltm", "virtual-address")
+                && let Some(addr) = s.value("address")
+            {
+                let (a, rd) = split_rd(addr);
+                if let Ok(a) = a.parse::<Ipv6Addr>() {
+                    virtual_addresses.insert(full_path(name, "/Common"), (a, rd));
+                }
+            }
+        }
+    }
+    let mut config = Config {
+        virtuals: Vec::new(),
+        pools: BTreeMap::new(),
+        routes: Vec::new(),
+    };
+    for (file, (stanzas, _)) in files.iter().enumerate() {
+        for s in stanzas {
+            if let Some(name) = object(s, "ltm", "virtual") {
+                let path = full_path(name, "/Common");
+                let folder = path.rsplit_once('/').map_or("/Common", |(f, _)| f);
+                let (mut dest, mut route_domain) = (None, 0);
+                if let Some(d) = s.value("destination") {
+                    let (addr, _port) = split_port(leaf(d));
+                    let (a, rd) = split_rd(addr);
+                    if let Ok(a) = a.parse::<Ipv6Addr>() {
+                        (dest, route_domain) = (Some(a), rd);
+                    } else if let Some((a, rd)) = virtual_addresses
+                        .get(&full_path(addr, folder))
+                        .or_else(|| virtual_addresses.get(&full_path(a, folder)))
+                    {
+                        (dest, route_domain) = (Some(*a), *rd);
+                    }
+                }
+                let len = match s.value("mask") {
+                    Some(m) => mask_len(m),
+                    None => Some(128),
+                };
+                config.virtuals.push(Virtual {
+                    path,
+                    file,
+                    stanza: s,
+                    dest,
+                    route_domain,
+                    len,
+                });
+            } else if let Some(name) = object(s, "ltm", "pool") {
+                let members = s
+                    .child("members")
+                    .map(|m| {
+                        m.children
+                            .iter()
+                            .map(|member| {
+                                let name = member.words.first().map_or("", String::as_str);
+                                let (addr, port) = split_port(leaf(name));
+                                let address = member
+                                    .value("address")
+                                    .map(|a| split_rd(a).0)
+                                    .and_then(|a| a.parse().ok())
+                                    .or_else(|| split_rd(addr).0.parse().ok());
+                                Member {
+                                    address,
+                                    port: port.to_owned(),
+                                    stanza: member,
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                config.pools.insert(
+                    full_path(name, "/Common"),
+                    Pool {
+                        file,
+                        stanza: s,
+                        members,
+                    },
+                );
+            } else if object(s, "net", "route").is_some()
+                && let Some(network) = s.value("network")
+            {
+                let (net, rd) = split_rd(network);
+                let net = if net == "default-inet6" {
+                    Some(Ipv6Net::default())
+                } else {
+                    // `2131:0:0:1000::%2/59`: the route domain sits before the length
+                    let (a, len) = network.rsplit_once('/').unwrap_or((network, "128"));
+                    let (a, _) = split_rd(a);
+                    a.parse::<Ipv6Addr>()
+                        .ok()
+                        .zip(len.parse::<u8>().ok())
+                        .and_then(|(a, l)| Ipv6Net::new(a, l).ok())
+                        .or_else(|| net.parse().ok())
+                };
+                let rd = if network.contains('%') {
+                    let after = network.split_once('%').map_or("", |(_, r)| r);
+                    after
+                        .split('/')
+                        .next()
+                        .and_then(|r| r.parse().ok())
+                        .unwrap_or(rd)
+                } else {
+                    0
+                };
+                if let Some(network) = net {
+                    config.routes.push(NetRoute {
+                        file,
+                        stanza: s,
+                        network: network.trunc(),
+                        route_domain: rd,
+                        gateway: s.value("gw").and_then(|g| split_rd(g).0.parse().ok()),
+                    });
+                }
+            }
+        }
+    }
+    config
+}
+
+/// Builds diagnostics located in the configuration files.
+struct Located<'a> {
+    files: &'a [(Vec<Stanza>, &'a Source)],
+    lines: Vec<LineIndex>,
+}
+
+impl Located<'_> {
+    fn at(&self, d: Diagnostic, file: usize, span: &Range<usize>) -> Diagnostic {
+        let Some((_, source)) = self.files.get(file) else {
+            return d;
+        };
+        let (line, column) = self.lines[file].position(&source.text, span.start);
+        Diagnostic {
+            location: Some(Location {
+                file: source.name.clone(),
+                line,
+                column,
+                span: span.clone(),
+            }),
+            ..d
+        }
+    }
+}
+
+/// The route a farm prefix is: which server, which kind.
+struct FarmRoute<'f> {
+    server: usize,
+    name: &'f str,
+    address: Ipv6Addr,
+    prefix: Ipv6Net,
+    kind: RouteKind,
+}
+
+/// Audits BIG-IP configuration texts (one or more files: `bigip.conf`, `tmsh list`
+/// output) against a valid farm.
+pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
+    let files: Vec<(Vec<Stanza>, &Source)> = configs
+        .iter()
+        .map(|c| (parse::parse(&c.text).0, c))
+        .collect();
+    let located = Located {
+        files: &files,
+        lines: configs.iter().map(|c| LineIndex::new(&c.text)).collect(),
+    };
+    let mut report = AuditReport {
+        diagnostics: Vec::new(),
+        sources: configs.to_vec(),
+        recreate: BTreeSet::new(),
+        delete_virtuals: BTreeMap::new(),
+        stale_virtuals: BTreeSet::new(),
+        existing_virtuals: BTreeSet::new(),
+        existing_pools: BTreeSet::new(),
+    };
+    for (i, c) in configs.iter().enumerate() {
+        for problem in parse::parse(&c.text).1 {
+            let d = Diagnostic::error("MO100", format!("unbalanced braces: {}", problem.what))
+                .with_help("the configuration could not be read completely; check that the whole file was copied (`tmsh list ltm` output or bigip.conf)");
+            report
+                .diagnostics
+                .push(located.at(d, i, &(problem.at..problem.at + 1)));
+        }
+    }
+    let config = read_config(&files);
+    let farm_rd = farm.bigip.route_domain.unwrap_or(0);
+    let routes: Vec<FarmRoute<'_>> = farm
+        .servers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.routes().map(move |(prefix, kind)| FarmRoute {
+                server: i,
+                name: &s.name,
+                address: s.address,
+                prefix,
+                kind,
+            })
+        })
+        .collect();
+    report.existing_virtuals = config.virtuals.iter().map(|v| v.path.clone()).collect();
+    report.existing_pools = config.pools.keys().cloned().collect();
+    let ours: Vec<&Virtual<'_>> = config
+        .virtuals
+        .iter()
+        .filter(|v| v.dest.is_some() && v.route_domain == farm_rd)
+        .collect();
+
+    // duplicates: the same destination and mask
+    let mut seen: BTreeMap<(u128, Option<u8>), &Virtual<'_>> = BTreeMap::new();
+    for v in &ours {
+        let key = (v.dest.map_or(0, u128::from), v.len);
+        if let Some(first) = seen.get(&key) {
+            let (_, src) = &files[first.file];
+            let line = located.lines[first.file]
+                .position(&src.text, first.stanza.span.start)
+                .0;
+            let d = Diagnostic::error(
+                "MO112",
+                format!(
+                    "virtual {} has the same destination and mask as {} ({}:{line})",
+                    v.path, first.path, src.name
+                ),
+            )
+            .with_field("destination")
+            .with_help("BIG-IP uses only one of them; delete the duplicate");
+            report
+                .diagnostics
+                .push(located.at(d, v.file, &v.stanza.span));
+            report
+                .delete_virtuals
+                .insert(v.path.clone(), "MO112".into());
+        } else {
+            seen.insert(key, v);
+        }
+    }
+
+    let route_prefixes: BTreeSet<Ipv6Net> = routes.iter().map(|r| r.prefix).collect();
+    for r in &routes {
+        let overlapping: Vec<&&Virtual<'_>> = ours
+            .iter()
+            .filter(|v| {
+                v.net()
+                    .is_some_and(|n| n.contains(&r.prefix) || r.prefix.contains(&n))
+            })
+            .collect();
+        // longest match: a virtual of exactly this prefix serves it; one of exactly
+        // another farm prefix (a cluster's /59 around a node's /64) serves that one
+        let exact: Vec<&&Virtual<'_>> = overlapping
+            .iter()
+            .copied()
+            .filter(|v| v.net() == Some(r.prefix))
+            .collect();
+        let candidates: Vec<&&Virtual<'_>> = if exact.is_empty() {
+            overlapping
+                .iter()
+                .copied()
+                .filter(|v| v.net().is_some_and(|n| !route_prefixes.contains(&n)))
+                .collect()
+        } else {
+            exact
+        };
+        if candidates.is_empty() {
+            let covered_by = overlapping
+                .iter()
+                .filter(|v| v.net().is_some_and(|n| n.contains(&r.prefix)))
+                .max_by_key(|v| v.len)
+                .map(|v| format!("; {} covers it but serves another farm prefix", v.path))
+                .unwrap_or_default();
+            let d = Diagnostic::error(
+                "MO101",
+                format!(
+                    "no virtual server forwards {} ({} prefix of {}): Manage Out to those clients fails{covered_by}",
+                    r.prefix, r.kind, r.name
+                ),
+            )
+            .with_server(Some(r.name))
+            .with_field(format!("{}_prefix", r.kind.as_str()))
+            .with_help(format!(
+                "create a network virtual for {} with a pool whose member is {} (`manageout audit --fix`, or `manageout render --target tmsh`)",
+                r.prefix, r.address
+            ));
+            report.diagnostics.push(d);
+            report.recreate.insert(r.server);
+            continue;
+        }
+        // the server's objects are recreated unless one virtual of exactly this
+        // prefix is right in every respect (wrong ones are deleted either way)
+        let mut served = false;
+        for v in candidates {
+            let found = check_virtual(&mut report, &located, &config, r, v);
+            served |= found == 0;
+        }
+        if !served {
+            report.recreate.insert(r.server);
+        }
+    }
+
+    // stale: network virtuals inside the farm's client space that match no farm prefix
+    let space: Vec<Ipv6Net> = match farm.internal_prefix {
+        Some(p) => vec![p],
+        None => routes
+            .iter()
+            .filter(|r| r.kind == RouteKind::Client)
+            .filter_map(|r| Ipv6Net::new(r.prefix.network(), 48.min(r.prefix.prefix_len())).ok())
+            .map(|n| n.trunc())
+            .collect(),
+    };
+    let server_addresses: BTreeSet<Ipv6Addr> = farm.servers.iter().map(|s| s.address).collect();
+    for v in &ours {
+        let Some(net) = v.net() else { continue };
+        if net.prefix_len() == 128 || net.prefix_len() < 32 {
+            continue;
+        }
+        if routes
+            .iter()
+            .any(|r| net.contains(&r.prefix) || r.prefix.contains(&net))
+        {
+            continue;
+        }
+        let inside = space.iter().any(|s| s.contains(&net));
+        let to_farm = v
+            .stanza
+            .value("pool")
+            .and_then(|p| config.pools.get(&full_path(p, v.folder())))
+            .is_some_and(|p| {
+                p.members.iter().any(
+                    |m| matches!(m.address, Some(IpAddr::V6(a)) if server_addresses.contains(&a)),
+                )
+            });
+        if inside || to_farm {
+            let d = Diagnostic::warning(
+                "MO111",
+                format!(
+                    "virtual {} forwards {net}, which is no prefix of the farm: stale, or for a decommissioned server?",
+                    v.path
+                ),
+            )
+            .with_field("destination")
+            .with_help("delete it if no DA server owns this prefix any more, or add the server to the farm");
+            report.diagnostics.push(
+                located.at(
+                    d,
+                    v.file,
+                    &v.stanza
+                        .child("destination")
+                        .map_or_else(|| v.stanza.span.clone(), |c| c.span.clone()),
+                ),
+            );
+            report.stale_virtuals.insert(v.path.clone());
+        }
+    }
+    report.diagnostics.sort_by_key(|d| {
+        (
+            d.location.is_none(),
+            d.location.as_ref().map(|l| (l.file.clone(), l.span.start)),
+        )
+    });
+    report
+}
+
+/// The checks of one virtual `v` that overlaps the farm route `r`; returns the
+/// number of findings.
+fn check_virtual(
+    report: &mut AuditReport,
+    located: &Located<'_>,
+    config: &Config<'_>,
+    r: &FarmRoute<'_>,
+    v: &Virtual<'_>,
+) -> usize {
+    let before = report.diagnostics.len();
+    check_virtual_inner(report, located, config, r, v);
+    report.diagnostics.len() - before
+}
+
+fn check_virtual_inner(
+    report: &mut AuditReport,
+    located: &Located<'_>,
+    config: &Config<'_>,
+    r: &FarmRoute<'_>,
+    v: &Virtual<'_>,
+) {
+    let prop_span = |key: &str| {
+        v.stanza
+            .child(key)
+            .or_else(|| v.stanza.flag(key))
+            .map_or_else(|| v.stanza.span.clone(), |c| c.span.clone())
+    };
+    let push =
+        |report: &mut AuditReport, d: Diagnostic, file: usize, span: Range<usize>, delete: bool| {
+            let code = d.code;
+            report
+                .diagnostics
+                .push(located.at(d.with_server(Some(r.name)), file, &span));
+            if delete {
+                report
+                    .delete_virtuals
+                    .entry(v.path.clone())
+                    .or_insert_with(|| code.to_owned());
+            }
+        };
+    let Some(net) = v.net() else { return };
+    let written = Ipv6Net::new(
+        v.dest.unwrap_or(Ipv6Addr::UNSPECIFIED),
+        v.len.unwrap_or(128),
+    )
+    .ok();
+    if net != r.prefix || written != Some(r.prefix) {
+        let why = if net == r.prefix {
+            "host bits set in the destination".to_owned()
+        } else if net.prefix_len() > r.prefix.prefix_len() {
+            format!(
+                "a /{} inside the farm's /{}: clients outside it are not forwarded",
+                net.prefix_len(),
+                r.prefix.prefix_len()
+            )
+        } else {
+            format!(
+                "a /{} covering the farm's /{}: other clients are sent to this server too",
+                net.prefix_len(),
+                r.prefix.prefix_len()
+            )
+        };
+        let d = Diagnostic::error(
+            "MO102",
+            format!(
+                "virtual {} forwards {}/{} but {}'s {} prefix is {} ({why})",
+                v.path,
+                v.dest.unwrap_or(Ipv6Addr::UNSPECIFIED),
+                v.len.unwrap_or(128),
+                r.name,
+                r.kind,
+                r.prefix
+            ),
+        )
+        .with_field("destination")
+        .with_help(format!(
+            "set destination {}.any and mask {} (as `manageout render --target tmsh` does)",
+            r.prefix.network(),
+            Ipv6Addr::from(
+                u128::MAX
+                    .checked_shl(128 - u32::from(r.prefix.prefix_len()))
+                    .unwrap_or(0)
+            )
+        ));
+        push(report, d, v.file, prop_span("destination"), true);
+    }
+    if v.stanza.flag("disabled").is_some() {
+        let d = Diagnostic::error("MO108", format!("virtual {} is disabled", v.path))
+            .with_field("disabled")
+            .with_help("enable it: `tmsh modify ltm virtual <name> enabled`");
+        push(report, d, v.file, prop_span("disabled"), false);
+    }
+    if v.stanza.value("translate-address") == Some("enabled") {
+        let d = Diagnostic::error(
+            "MO106",
+            format!(
+                "virtual {} translates the destination address: packets for {} clients would be rewritten to {}'s own address",
+                v.path, r.prefix, r.name
+            ),
+        )
+        .with_field("translate-address")
+        .with_help("set `translate-address disabled` (and `translate-port disabled`)");
+        push(report, d, v.file, prop_span("translate-address"), true);
+    }
+    let snat = v
+        .stanza
+        .child("source-address-translation")
+        .and_then(|s| s.value("type"))
+        .map(str::to_owned)
+        .or_else(|| v.stanza.value("snat").map(str::to_owned))
+        .or_else(|| v.stanza.child("snatpool").map(|_| "snat".to_owned()));
+    if let Some(kind) = snat.filter(|k| k != "none") {
+        let d = Diagnostic::error(
+            "MO107",
+            format!(
+                "virtual {} translates the source address ({kind}): the DA client's IPsec policy sees the BIG-IP's address instead of the management server's",
+                v.path
+            ),
+        )
+        .with_field("source-address-translation")
+        .with_help("set `source-address-translation { type none }`");
+        push(
+            report,
+            d,
+            v.file,
+            prop_span(if v.stanza.child("source-address-translation").is_some() {
+                "source-address-translation"
+            } else if v.stanza.child("snat").is_some() {
+                "snat"
+            } else {
+                "snatpool"
+            }),
+            true,
+        );
+    }
+    let vlans_enabled = v.stanza.flag("vlans-enabled").is_some();
+    let has_vlans = v
+        .stanza
+        .child("vlans")
+        .is_some_and(|c| !c.children.is_empty() || c.words.len() > 1 && c.words[1] != "none");
+    if !(vlans_enabled && has_vlans) {
+        let d = Diagnostic::warning(
+            "MO109",
+            format!("virtual {} listens on all VLANs", v.path),
+        )
+        .with_field("vlans")
+        .with_help("enable it only on the internal VLAN(s) the management servers use (`vlans replace-all-with { internal } vlans-enabled`)");
+        push(report, d, v.file, prop_span("vlans"), false);
+    }
+    if let Some(profiles) = v.stanza.child("profiles") {
+        let names: Vec<&str> = profiles
+            .children
+            .iter()
+            .filter_map(|c| c.words.first().map(String::as_str))
+            .collect();
+        if !names
+            .iter()
+            .any(|n| leaf(n).to_ascii_lowercase().contains("fastl4"))
+        {
+            let d = Diagnostic::warning(
+                "MO110",
+                format!(
+                    "virtual {} uses {} instead of a fastL4 profile",
+                    v.path,
+                    if names.is_empty() { "no profile".to_owned() } else { names.join(", ") }
+                ),
+            )
+            .with_field("profiles")
+            .with_help("Manage Out forwards any protocol unchanged: use `profiles replace-all-with { fastL4 }`");
+            push(report, d, v.file, prop_span("profiles"), false);
+        }
+    }
+    if v.stanza.flag("ip-forward").is_some() {
+        // steered by a route instead of a pool
+        let best = config
+            .routes
+            .iter()
+            .filter(|nr| nr.route_domain == v.route_domain && nr.network.contains(&r.prefix))
+            .max_by_key(|nr| nr.network.prefix_len());
+        match best {
+            _ if best.is_none_or(|nr| nr.network.prefix_len() == 0) => {
+                let d = Diagnostic::error(
+                    "MO113",
+                    format!(
+                        "virtual {} forwards by routing (ip-forward), but no net route sends {} to {} ({}){}",
+                        v.path,
+                        r.prefix,
+                        r.name,
+                        r.address,
+                        best.and_then(|nr| nr.gateway)
+                            .map(|g| format!(": only the default route, via {g}"))
+                            .unwrap_or_default()
+                    ),
+                )
+                .with_field("ip-forward")
+                .with_help(format!(
+                    "add `tmsh create net route {}_{} network {} gw {}`, or use a pool (`manageout render --target tmsh`)",
+                    r.name, r.kind, r.prefix, r.address
+                ));
+                push(report, d, v.file, prop_span("ip-forward"), false);
+            }
+            Some(nr) if nr.gateway != Some(IpAddr::V6(r.address)) => {
+                let d = Diagnostic::error(
+                    "MO104",
+                    format!(
+                        "the net route for {} sends it to {}, not to {} ({})",
+                        nr.network,
+                        nr.gateway
+                            .map_or_else(|| "no gateway".to_owned(), |g| g.to_string()),
+                        r.name,
+                        r.address
+                    ),
+                )
+                .with_field("gw")
+                .with_help(format!("set `gw {}`", r.address));
+                let span = nr
+                    .stanza
+                    .child("gw")
+                    .map_or_else(|| nr.stanza.span.clone(), |c| c.span.clone());
+                push(report, d, nr.file, span, false);
+            }
+            _ => {}
+        }
+        return;
+    }
+    let Some(pool_name) = v.stanza.value("pool").filter(|p| *p != "none") else {
+        let d = Diagnostic::error(
+            "MO103",
+            format!(
+                "virtual {} has no pool: nothing forwards {} to {}",
+                v.path, r.prefix, r.name
+            ),
+        )
+        .with_field("pool")
+        .with_help(format!(
+            "give it a pool whose only member is {}.0",
+            r.address
+        ));
+        push(report, d, v.file, v.stanza.span.clone(), true);
+        return;
+    };
+    let pool_path = full_path(pool_name, v.folder());
+    let Some(pool) = config.pools.get(&pool_path) else {
+        let d = Diagnostic::error(
+            "MO103",
+            format!("virtual {} uses pool {pool_path}, which the configuration does not define", v.path),
+        )
+        .with_field("pool")
+        .with_help("pass the file that defines the pool too (bigip.conf of its partition), or create the pool");
+        push(report, d, v.file, prop_span("pool"), true);
+        return;
+    };
+    if pool.members.is_empty() {
+        let d = Diagnostic::error(
+            "MO103",
+            format!("pool {pool_path} (of virtual {}) has no member", v.path),
+        )
+        .with_field("members")
+        .with_help(format!("add the member {}.0", r.address));
+        push(report, d, pool.file, pool.stanza.span.clone(), true);
+    }
+    for m in &pool.members {
+        if m.address != Some(IpAddr::V6(r.address)) {
+            let d = Diagnostic::error(
+                "MO104",
+                format!(
+                    "pool {pool_path} has member {}, but {} (prefix {}) is served by {}",
+                    m.address
+                        .map_or_else(|| m.stanza.words.join(" "), |a| a.to_string()),
+                    r.name,
+                    r.prefix,
+                    r.address
+                ),
+            )
+            .with_field("members")
+            .with_help(format!("the pool's only member must be {}.0", r.address));
+            push(report, d, pool.file, m.stanza.span.clone(), true);
+        } else if !(m.port == "0" || m.port == "any") {
+            let d = Diagnostic::error(
+                "MO105",
+                format!(
+                    "pool {pool_path} has member {} on port {}: Manage Out needs every port (any, 0)",
+                    r.address, m.port
+                ),
+            )
+            .with_field("members")
+            .with_help(format!("use the member {}.0", r.address));
+            push(report, d, pool.file, m.stanza.span.clone(), true);
+        }
+    }
+}
+
+impl AuditReport {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// tmsh commands that bring the box in line with the farm, for what the audit
+    /// found wrong only: delete the wrong, stale and duplicate virtuals (and pools
+    /// named like ours that nothing else uses), then create the affected servers'
+    /// objects with the tmsh renderer. Empty when nothing is wrong.
+    pub fn fix(&self, farm: &Farm) -> String {
+        if self.recreate.is_empty()
+            && self.delete_virtuals.is_empty()
+            && self.stale_virtuals.is_empty()
+        {
+            return String::new();
+        }
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "# tmsh commands from manageout audit --fix for farm \"{}\": only what the audit found wrong",
+            farm.name.as_deref().unwrap_or("manageout")
+        );
+        let _ = writeln!(
+            s,
+            "# review, then run on the BIG-IP (bash); a virtual is down between its delete and its create"
+        );
+        for path in &self.stale_virtuals {
+            let _ = writeln!(
+                s,
+                "# tmsh delete ltm virtual {path}  # MO111: no farm server owns its prefix; uncomment once checked"
+            );
+        }
+        let subset: Vec<usize> = self.recreate.iter().copied().collect();
+        let planned = render::planned_names(farm, &subset);
+        let mut deletes: BTreeMap<&str, &str> = self
+            .delete_virtuals
+            .iter()
+            .map(|(p, why)| (p.as_str(), why.as_str()))
+            .collect();
+        for name in &planned.virtuals {
+            if self.existing_virtuals.contains(name) {
+                deletes.entry(name.as_str()).or_insert("recreated below");
+            }
+        }
+        for (path, why) in &deletes {
+            let _ = writeln!(s, "tmsh delete ltm virtual {path}  # {why}");
+        }
+        for name in &planned.pools {
+            if self.existing_pools.contains(name) {
+                let _ = writeln!(s, "tmsh delete ltm pool {name}  # recreated below");
+            }
+        }
+        if subset.is_empty() {
+            s.push_str("tmsh save sys config\n");
+        } else {
+            s.push_str(&render::tmsh_for(farm, &subset));
+        }
+        s
+    }
+}

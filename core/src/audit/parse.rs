@@ -1,0 +1,252 @@
+//! A tolerant reader of BIG-IP configuration text (`bigip.conf`, `tmsh list ...`):
+//! nested `{ }` stanzas of words and quoted strings, every stanza with its line.
+//! Unknown objects and properties are kept; unbalanced braces are reported and
+//! the rest is still read.
+
+use std::ops::Range;
+
+/// One statement: its words, where it starts, and its `{ }` body if it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Stanza {
+    pub(crate) words: Vec<String>,
+    /// Byte range of the first word.
+    pub(crate) span: Range<usize>,
+    pub(crate) children: Vec<Self>,
+}
+
+impl Stanza {
+    /// The first child whose first word is `key`.
+    pub(crate) fn child(&self, key: &str) -> Option<&Self> {
+        self.children
+            .iter()
+            .find(|c| c.words.first().is_some_and(|w| w == key))
+    }
+
+    /// The second word of the child `key` (`key value`).
+    pub(crate) fn value(&self, key: &str) -> Option<&str> {
+        self.child(key)
+            .and_then(|c| c.words.get(1))
+            .map(String::as_str)
+    }
+
+    /// Whether a child is exactly the flag `key` (`ip-forward`, `disabled`).
+    pub(crate) fn flag(&self, key: &str) -> Option<&Self> {
+        self.children
+            .iter()
+            .find(|c| c.words.len() == 1 && c.words[0] == key && c.children.is_empty())
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Token {
+    Word(String, Range<usize>),
+    Open(usize),
+    Close(usize),
+    Newline,
+}
+
+fn tokens(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                out.push(Token::Newline);
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' => i += 1,
+            b'{' => {
+                out.push(Token::Open(i));
+                i += 1;
+            }
+            b'}' => {
+                out.push(Token::Close(i));
+                i += 1;
+            }
+            b'#' => {
+                // a comment runs to the end of the line
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                let start = i;
+                let mut word = String::new();
+                i += 1;
+                let mut chars = text[i..].char_indices();
+                let mut end = text.len();
+                while let Some((k, c)) = chars.next() {
+                    match c {
+                        '"' => {
+                            end = i + k + 1;
+                            break;
+                        }
+                        '\\' => {
+                            if let Some((_, next)) = chars.next() {
+                                word.push(next);
+                            }
+                        }
+                        c => word.push(c),
+                    }
+                }
+                i = end;
+                out.push(Token::Word(word, start..end));
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len() && !b" \t\r\n{}\"".contains(&bytes[i]) {
+                    i += 1;
+                }
+                // `start` and `i` sit next to ASCII bytes (or the ends), so they are
+                // character boundaries
+                out.push(Token::Word(text[start..i].to_owned(), start..i));
+            }
+        }
+    }
+    out
+}
+
+impl Drop for Stanza {
+    /// Takes the tree apart iteratively: a deeply nested hostile input must not
+    /// exhaust the call stack when it is dropped.
+    fn drop(&mut self) {
+        let mut pending = std::mem::take(&mut self.children);
+        while let Some(mut s) = pending.pop() {
+            pending.append(&mut s.children);
+        }
+    }
+}
+
+/// A brace that does not pair up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Unbalanced {
+    /// Byte offset of the brace (the opening one when a `}` is missing).
+    pub(crate) at: usize,
+    /// What is wrong.
+    pub(crate) what: &'static str,
+}
+
+/// Reads every top-level stanza of `text`, with the braces that did not pair up.
+pub(crate) fn parse(text: &str) -> (Vec<Stanza>, Vec<Unbalanced>) {
+    let mut problems = Vec::new();
+    // an explicit stack: nesting depth costs heap, never call stack
+    let mut stack: Vec<(Stanza, usize)> = vec![(
+        Stanza {
+            words: Vec::new(),
+            span: 0..0,
+            children: Vec::new(),
+        },
+        0,
+    )];
+    let mut current: Vec<(String, Range<usize>)> = Vec::new();
+    let flush = |current: &mut Vec<(String, Range<usize>)>, parent: &mut Stanza| {
+        if let Some((_, span)) = current.first() {
+            let span = span.clone();
+            parent.children.push(Stanza {
+                words: current.drain(..).map(|(w, _)| w).collect(),
+                span,
+                children: Vec::new(),
+            });
+        }
+    };
+    for token in tokens(text) {
+        match token {
+            Token::Word(w, span) => current.push((w, span)),
+            Token::Newline => {
+                if let Some((parent, _)) = stack.last_mut() {
+                    flush(&mut current, parent);
+                }
+            }
+            Token::Open(at) => {
+                let span = current.first().map_or(at..at + 1, |(_, s)| s.clone());
+                let words = current.drain(..).map(|(w, _)| w).collect();
+                stack.push((
+                    Stanza {
+                        words,
+                        span,
+                        children: Vec::new(),
+                    },
+                    at,
+                ));
+            }
+            Token::Close(at) => {
+                if stack.len() == 1 {
+                    problems.push(Unbalanced {
+                        at,
+                        what: "a `}` that closes nothing",
+                    });
+                    continue;
+                }
+                if let Some((parent, _)) = stack.last_mut() {
+                    flush(&mut current, parent);
+                }
+                if let Some((done, _)) = stack.pop()
+                    && let Some((parent, _)) = stack.last_mut()
+                {
+                    parent.children.push(done);
+                }
+            }
+        }
+    }
+    if let Some((parent, _)) = stack.last_mut() {
+        flush(&mut current, parent);
+    }
+    while stack.len() > 1 {
+        if let Some((done, at)) = stack.pop() {
+            problems.push(Unbalanced {
+                at,
+                what: "a `{` that is never closed",
+            });
+            if let Some((parent, _)) = stack.last_mut() {
+                parent.children.push(done);
+            }
+        }
+    }
+    let root = stack
+        .pop()
+        .map(|(mut s, _)| std::mem::take(&mut s.children))
+        .unwrap_or_default();
+    (root, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_stanzas_quoted_strings_flags_and_comments() {
+        let text = "#TMSH-VERSION: 13.1.1\nltm virtual /P/vs {\n    description \"a { quoted } \\\"x\\\"\"\n    ip-forward\n    profiles {\n        /Common/fastL4 { }\n    }\n    vlans { /Common/internal }\n}\n";
+        let (stanzas, problems) = parse(text);
+        assert!(problems.is_empty());
+        assert_eq!(stanzas.len(), 1);
+        let vs = &stanzas[0];
+        assert_eq!(vs.words, ["ltm", "virtual", "/P/vs"]);
+        assert_eq!(&text[vs.span.clone()], "ltm");
+        assert_eq!(vs.value("description"), Some("a { quoted } \"x\""));
+        assert!(vs.flag("ip-forward").is_some());
+        let profiles = vs.child("profiles").unwrap();
+        assert_eq!(profiles.children[0].words, ["/Common/fastL4"]);
+        assert_eq!(
+            vs.child("vlans").unwrap().children[0].words,
+            ["/Common/internal"]
+        );
+    }
+
+    #[test]
+    fn unbalanced_braces_are_reported_and_the_rest_is_read() {
+        let (stanzas, problems) = parse("}\nltm pool p {\n members {\n");
+        assert_eq!(problems.len(), 3);
+        assert_eq!(problems[0].what, "a `}` that closes nothing");
+        assert_eq!(stanzas[0].words, ["ltm", "pool", "p"]);
+    }
+
+    #[test]
+    fn deep_nesting_uses_no_call_stack() {
+        let text = format!("{}{}", "a {\n".repeat(100_000), "}\n".repeat(100_000));
+        let (stanzas, problems) = parse(&text);
+        assert!(problems.is_empty());
+        assert_eq!(stanzas.len(), 1);
+        drop(stanzas); // iterative: no stack overflow
+    }
+}
