@@ -86,3 +86,101 @@ pub fn queries(prefixes: &[(Ipv6Net, u32)], n: usize, seed: u64) -> Vec<u128> {
         })
         .collect()
 }
+
+/// `synth1m`: 1,000,000 distinct prefixes following the RIS table's length mix
+/// and nesting (about 56% under a less specific prefix), all inside 2000::/3,
+/// generated deterministically from the real table's statistics.
+pub fn synth1m() -> Vec<(Ipv6Net, u32)> {
+    synth(&ris(), 1_000_000, 0x5eed_1000)
+}
+
+/// `n` distinct prefixes whose lengths follow `model`'s histogram and whose
+/// nesting follows its share of prefixes under a less specific one.
+pub fn synth(model: &[(Ipv6Net, u32)], n: usize, seed: u64) -> Vec<(Ipv6Net, u32)> {
+    let mut rng = Rng::new(seed);
+    let lengths: Vec<u8> = model.iter().map(|(p, _)| p.prefix_len()).collect();
+    let nested_share = {
+        let set: std::collections::HashSet<Ipv6Net> = model.iter().map(|(p, _)| *p).collect();
+        let nested = model
+            .iter()
+            .filter(|(p, _)| {
+                (0..p.prefix_len())
+                    .any(|l| set.contains(&Ipv6Net::new(p.network(), l).unwrap().trunc()))
+            })
+            .count();
+        nested as f64 / model.len().max(1) as f64
+    };
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    let mut out: Vec<(Ipv6Net, u32)> = Vec::with_capacity(n);
+    while out.len() < n {
+        let len = lengths[(rng.next_u64() % lengths.len() as u64) as usize];
+        let nest = (rng.next_u64() % 1000) as f64 / 1000.0 < nested_share && !out.is_empty();
+        let bits = if nest {
+            // under a shorter prefix already made (a few tries), else a fresh one
+            let parent = (0..4)
+                .map(|_| out[(rng.next_u64() % out.len() as u64) as usize].0)
+                .find(|p| p.prefix_len() < len);
+            match parent {
+                Some(p) => {
+                    let host = u128::MAX
+                        .checked_shr(u32::from(p.prefix_len()))
+                        .unwrap_or(0);
+                    u128::from(p.network()) | (rng.next_u128() & host)
+                }
+                None => (0x1u128 << 125) | (rng.next_u128() >> 3),
+            }
+        } else {
+            (0x1u128 << 125) | (rng.next_u128() >> 3)
+        };
+        let p = Ipv6Net::new(Ipv6Addr::from(bits), len).unwrap().trunc();
+        if seen.insert(p) {
+            out.push((p, out.len() as u32));
+        }
+    }
+    out
+}
+
+/// `chase(S)`: the cost of one dependent random 8-byte load in a buffer of `bytes`
+/// bytes: a single random cycle (Sattolo's algorithm) walked `steps` times.
+pub struct Chase {
+    next: Vec<u64>,
+}
+
+impl Chase {
+    /// A random single cycle over `bytes / 8` slots.
+    pub fn new(bytes: usize, seed: u64) -> Self {
+        let n = (bytes / 8).max(2);
+        let mut next: Vec<u64> = (0..n as u64).collect();
+        let mut rng = Rng::new(seed);
+        for i in (1..n).rev() {
+            let j = (rng.next_u64() % i as u64) as usize;
+            next.swap(i, j);
+        }
+        Self { next }
+    }
+
+    /// Walks `steps` dependent loads; returns where it ended.
+    #[inline(never)]
+    pub fn walk(&self, steps: usize) -> u64 {
+        let mut at = 0u64;
+        for _ in 0..steps {
+            at = self.next[at as usize];
+        }
+        at
+    }
+
+    /// `gather(S)`: the sum of independent loads at `indexes` (precomputed, read
+    /// sequentially like a query stream).
+    #[inline(never)]
+    pub fn gather(&self, indexes: &[u32]) -> u64 {
+        indexes.iter().map(|&i| self.next[i as usize]).sum()
+    }
+
+    /// `count` random slot indexes for [`gather`](Self::gather).
+    pub fn indexes(&self, count: usize, seed: u64) -> Vec<u32> {
+        let mut rng = Rng::new(seed);
+        (0..count)
+            .map(|_| (rng.next_u64() % self.next.len() as u64) as u32)
+            .collect()
+    }
+}

@@ -100,15 +100,12 @@ fn address_bits(value: Unknown<'_>) -> Checked<u128> {
     match value.get_type() {
         Ok(ValueType::String) => {
             let text = String::from_unknown(value).map_err(|_| bad_type("a string"))?;
-            text.trim()
-                .parse::<Ipv6Addr>()
-                .map(u128::from)
-                .map_err(|_| {
-                    Fail::new(
-                        Code::InvalidAddress,
-                        format!("{text:?} is not an IPv6 address"),
-                    )
-                })
+            manageout::table::parse_ipv6(text.trim()).ok_or_else(|| {
+                Fail::new(
+                    Code::InvalidAddress,
+                    format!("{text:?} is not an IPv6 address"),
+                )
+            })
         }
         Ok(ValueType::Object) => {
             let bytes = <&[u8]>::from_unknown(value).map_err(|_| bad_type("this object"))?;

@@ -24,11 +24,8 @@ static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 fn address_bits(obj: &Bound<'_, PyAny>) -> PyResult<u128> {
     if let Ok(s) = obj.cast::<PyString>() {
         let text = s.to_cow()?;
-        return text
-            .trim()
-            .parse::<Ipv6Addr>()
-            .map(u128::from)
-            .map_err(|_| PyValueError::new_err(format!("{text:?} is not an IPv6 address")));
+        return manageout::table::parse_ipv6(text.trim())
+            .ok_or_else(|| PyValueError::new_err(format!("{text:?} is not an IPv6 address")));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         let bytes = b.as_bytes();

@@ -51,6 +51,40 @@ impl<T> Router<T> {
         self.current.swap(Arc::new(table))
     }
 
+    /// Makes `table` current and frees the replaced one on the calling (writer's)
+    /// thread once the lookups still running on it finish, so that no reader ever
+    /// pays for freeing a table. Returns how many times it had to wait (yield) for
+    /// such lookups. A table that someone keeps through [`current`](Self::current)
+    /// is left to its last holder.
+    ///
+    /// ```
+    /// use manageout::{PrefixMap, Router};
+    /// let router = Router::new(PrefixMap::new([("2001:db8::/32".parse()?, 1)])?);
+    /// router.replace(PrefixMap::new([("2001:db8::/32".parse()?, 2)])?);
+    /// assert_eq!(router.load().lookup(0x2001_0db8_u128 << 96), Some(&2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn replace(&self, table: T) -> usize {
+        let mut old = self.swap(table);
+        let mut waits = 0;
+        // readers hold the old table only for the duration of a lookup (a `load`
+        // guard); kept `current()` references are long-lived: stop waiting for those
+        while waits < 10_000 {
+            match Arc::try_unwrap(old) {
+                Ok(table) => {
+                    drop(table);
+                    return waits;
+                }
+                Err(still_used) => {
+                    old = still_used;
+                    waits += 1;
+                    std::thread::yield_now();
+                }
+            }
+        }
+        waits
+    }
+
     /// Makes a shared table current and returns the one it replaced.
     pub fn swap_arc(&self, table: Arc<T>) -> Arc<T> {
         self.current.swap(table)

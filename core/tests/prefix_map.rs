@@ -218,3 +218,48 @@ fn check_boundaries_only(
         assert_eq!(got, want, "boundary address {}", Ipv6Addr::from(q));
     }
 }
+
+#[test]
+fn the_top_of_the_address_space_is_found_in_every_small_layout() {
+    // 2 to 9 ranges: the padded tiny form, then the plain narrow search
+    for extra in 0..4u128 {
+        let mut prefixes: Vec<(Ipv6Net, u32)> = (0..extra)
+            .map(|i| {
+                (
+                    Ipv6Net::new(Ipv6Addr::from((0x2001u128 << 112) | (i << 80)), 48).unwrap(),
+                    i as u32,
+                )
+            })
+            .collect();
+        prefixes.push(("ffff::/16".parse().unwrap(), 99));
+        let map = PrefixMap::new(prefixes).unwrap();
+        assert_eq!(map.lookup(u128::MAX), Some(&99), "{extra} extra prefixes");
+        assert_eq!(map.lookup(0xffff_u128 << 112), Some(&99));
+        assert_eq!(map.lookup((0xffff_u128 << 112) - 1), None);
+    }
+}
+
+fn expanded(a: Ipv6Addr) -> String {
+    a.segments()
+        .iter()
+        .map(|g| format!("{g:x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+proptest! {
+    #[test]
+    fn parse_ipv6_agrees_with_the_standard_parser_on_addresses(bits in any::<u128>(), zeros in 0u32..8, upper in any::<bool>()) {
+        // runs of zero groups exercise `::` in every position
+        let a = Ipv6Addr::from(bits & !(u128::from(u16::MAX) << (16 * zeros)));
+        for text in [a.to_string(), expanded(a), format!("{:04x}", bits)] {
+            let text = if upper { text.to_uppercase() } else { text };
+            prop_assert_eq!(manageout::table::parse_ipv6(&text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{}", text);
+        }
+    }
+
+    #[test]
+    fn parse_ipv6_agrees_with_the_standard_parser_on_any_text(text in "[0-9a-fA-F:.%g ]{0,41}") {
+        prop_assert_eq!(manageout::table::parse_ipv6(&text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{}", text);
+    }
+}

@@ -8,10 +8,12 @@
 //! - [`Ranges`]: for small sets (a DirectAccess farm), the range starts in one array,
 //!   searched by a branch-free binary search that stays in L1 cache.
 //! - [`Trie`]: for large sets (routing tables), a Poptrie-style multibit trie: a
-//!   direct-indexed first level on the top 16 bits, then nodes of stride 6 whose
-//!   children and leaves are packed and found by popcount over two 64-bit bitmaps.
-//!   A lookup touches the direct array and one 24-byte node per 6 bits of the
-//!   matched depth beyond /16.
+//!   direct-indexed first level on the top 20 bits (4 MiB), then nodes of stride 7
+//!   whose children and leaves are packed and found by popcount over two 128-bit
+//!   bitmaps. A lookup touches the direct array and one 40-byte node per 7 bits of
+//!   the matched depth beyond /20: 5 dependent reads for a /48, 3 for a /32.
+//!   [`Trie::lookup_batch`] walks 8 lookups in lockstep so that their cache misses
+//!   overlap.
 
 /// The value of a range no prefix covers.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -68,9 +70,15 @@ pub(crate) const fn host_mask(len: u8) -> u128 {
 /// memory and a single-instruction comparison.
 #[derive(Clone, Debug)]
 enum Starts {
+    /// Up to [`TINY`] narrow starts, padded with `u64::MAX`: counted without a loop
+    /// or a branch (a two-server farm is 4 ranges).
+    Tiny(Box<[u64; TINY]>),
     Narrow(Box<[u64]>),
     Wide(Box<[u128]>),
 }
+
+/// The most ranges the [`Starts::Tiny`] form holds.
+const TINY: usize = 8;
 
 /// Sorted range starts with one value each; the first start is 0.
 #[derive(Clone, Debug)]
@@ -119,7 +127,13 @@ fn search<T: Copy>(starts: &[T], x: T, pad: T, le: impl Fn(T, T) -> bool) -> usi
 impl Ranges {
     pub(crate) fn new(ranges: &[(u128, u32)]) -> Self {
         let narrow = ranges.iter().all(|r| r.0 as u64 == 0);
-        let starts = if narrow {
+        let starts = if narrow && ranges.len() <= TINY {
+            let mut tiny = [u64::MAX; TINY];
+            for (t, r) in tiny.iter_mut().zip(ranges) {
+                *t = (r.0 >> 64) as u64;
+            }
+            Starts::Tiny(Box::new(tiny))
+        } else if narrow {
             Starts::Narrow(ranges.iter().map(|r| (r.0 >> 64) as u64).collect())
         } else {
             Starts::Wide(ranges.iter().map(|r| r.0).collect())
@@ -133,6 +147,13 @@ impl Ranges {
     #[inline]
     pub(crate) fn lookup(&self, x: u128) -> u32 {
         let i = match &self.starts {
+            Starts::Tiny(s) => {
+                // starts[0] is 0, so the count is at least 1; the padding counts
+                // only for the very top of the space, which the last range holds
+                let x = (x >> 64) as u64;
+                let n: usize = s.iter().map(|&t| usize::from(t <= x)).sum();
+                (n - 1).min(self.values.len().saturating_sub(1))
+            }
             Starts::Narrow(s) => search(s, (x >> 64) as u64, u64::MAX, |a, b| a <= b),
             Starts::Wide(s) => search(s, x, u128::MAX, le128),
         };
@@ -141,6 +162,7 @@ impl Ranges {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         let starts = match &self.starts {
+            Starts::Tiny(_) => TINY * 8,
             Starts::Narrow(s) => s.len() * 8,
             Starts::Wide(s) => s.len() * 16,
         };
@@ -148,21 +170,28 @@ impl Ranges {
     }
 }
 
-/// One trie node: 64 slots (6 address bits), each either a child node or a leaf.
+/// One trie node: 128 slots (7 address bits), each either a child node or a leaf.
 /// Bit `i` of `children` is set when slot `i` is a child; bit `i` of `leaf_runs` is
 /// set where a run of equal leaves starts. Children are stored contiguously from
-/// `child_base`, leaf values from `leaf_base`.
+/// `child_base`, leaf values from `leaf_base`. The bitmaps are kept as two `u64`
+/// halves (low half first) so that a node is 40 bytes, 8-aligned.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 struct Node {
-    children: u64,
-    leaf_runs: u64,
+    children: [u64; 2],
+    leaf_runs: [u64; 2],
     child_base: u32,
     leaf_base: u32,
 }
 
-const DIRECT_BITS: u32 = 16;
-const STRIDE: u32 = 6;
+#[inline(always)]
+fn bits(halves: [u64; 2]) -> u128 {
+    u128::from(halves[0]) | (u128::from(halves[1]) << 64)
+}
+
+const DIRECT_BITS: u32 = 20;
+const STRIDE: u32 = 7;
+const SLOTS: u32 = 1 << STRIDE;
 const LEAF: u32 = 1 << 31;
 const LEAF_NONE: u32 = LEAF - 1;
 
@@ -181,6 +210,20 @@ const fn direct_leaf(value: u32) -> u32 {
     } else {
         LEAF | value
     }
+}
+
+/// Decodes a direct-array leaf.
+#[inline(always)]
+const fn leaf_value(e: u32) -> u32 {
+    let v = e & !LEAF;
+    if v == LEAF_NONE { NONE } else { v }
+}
+
+/// One step down the trie from node `node` for address `x` at `depth`: the next
+/// node's index, or the answer.
+enum Step {
+    Down(usize),
+    Done(u32),
 }
 
 impl Trie {
@@ -218,32 +261,89 @@ impl Trie {
         }
     }
 
-    #[inline]
-    pub(crate) fn lookup(&self, x: u128) -> u32 {
-        let e = self
-            .direct
+    #[inline(always)]
+    fn first(&self, x: u128) -> u32 {
+        self.direct
             .get((x >> (128 - DIRECT_BITS)) as usize)
             .copied()
-            .unwrap_or(LEAF | LEAF_NONE);
+            .unwrap_or(LEAF | LEAF_NONE)
+    }
+
+    #[inline(always)]
+    fn step(&self, idx: usize, x: u128, depth: u32) -> Step {
+        let Some(node) = self.nodes.get(idx) else {
+            return Step::Done(NONE);
+        };
+        let slot = ((x << depth) >> (128 - STRIDE)) as u32;
+        let bit = 1u128 << slot;
+        let upto = (bit << 1).wrapping_sub(1);
+        let children = bits(node.children);
+        if children & bit != 0 {
+            Step::Down(node.child_base as usize + (children & upto).count_ones() as usize - 1)
+        } else {
+            let runs = bits(node.leaf_runs);
+            let i = node.leaf_base as usize + (runs & upto).count_ones() as usize - 1;
+            Step::Done(self.leaves.get(i).copied().unwrap_or(NONE))
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lookup(&self, x: u128) -> u32 {
+        let e = self.first(x);
         if e & LEAF != 0 {
-            let v = e & !LEAF;
-            return if v == LEAF_NONE { NONE } else { v };
+            return leaf_value(e);
         }
         let mut idx = e as usize;
         let mut depth = DIRECT_BITS;
         loop {
-            let Some(node) = self.nodes.get(idx) else {
-                return NONE;
-            };
-            let slot = ((x << depth) >> (128 - STRIDE)) as u32;
-            let bit = 1u64 << slot;
-            let upto = (bit << 1).wrapping_sub(1);
-            if node.children & bit != 0 {
-                idx = node.child_base as usize + (node.children & upto).count_ones() as usize - 1;
+            match self.step(idx, x, depth) {
+                Step::Down(next) => {
+                    idx = next;
+                    depth += STRIDE;
+                }
+                Step::Done(v) => return v,
+            }
+        }
+    }
+
+    /// Looks up `xs` into `out` (same lengths), 8 at a time in lockstep: each round
+    /// issues one independent read per unfinished lookup, so the cache misses of
+    /// different addresses overlap instead of queueing behind one another.
+    pub(crate) fn lookup_batch(&self, xs: &[u128], out: &mut [u32]) {
+        const LANES: usize = 8;
+        for (xs, out) in xs.chunks(LANES).zip(out.chunks_mut(LANES)) {
+            let mut idx = [0usize; LANES];
+            let mut active = 0u32;
+            for (l, (x, o)) in xs.iter().zip(out.iter_mut()).enumerate() {
+                let e = self.first(*x);
+                if e & LEAF != 0 {
+                    *o = leaf_value(e);
+                } else {
+                    idx[l] = e as usize;
+                    active |= 1 << l;
+                }
+            }
+            let mut depth = DIRECT_BITS;
+            while active != 0 {
+                let mut lanes = active;
+                while lanes != 0 {
+                    let l = lanes.trailing_zeros() as usize;
+                    lanes &= lanes - 1;
+                    let (Some(x), Some(i)) = (xs.get(l), idx.get(l).copied()) else {
+                        active &= !(1 << l);
+                        continue;
+                    };
+                    match self.step(i, *x, depth) {
+                        Step::Down(next) => idx[l] = next,
+                        Step::Done(v) => {
+                            if let Some(o) = out.get_mut(l) {
+                                *o = v;
+                            }
+                            active &= !(1 << l);
+                        }
+                    }
+                }
                 depth += STRIDE;
-            } else {
-                let i = node.leaf_base as usize + (node.leaf_runs & upto).count_ones() as usize - 1;
-                return self.leaves.get(i).copied().unwrap_or(NONE);
             }
         }
     }
@@ -270,7 +370,7 @@ impl Builder<'_> {
         };
         let mut kids: Vec<(u128, usize)> = Vec::new();
         let mut last_leaf: Option<u32> = None;
-        for slot in 0..64u32 {
+        for slot in 0..SLOTS {
             // the slot's first and last address; below the last level a slot is a
             // single address reached only with its two low index bits clear
             let (a, z) = if depth + STRIDE <= 128 {
@@ -285,12 +385,12 @@ impl Builder<'_> {
                 j += 1;
             }
             if j + 1 < ranges.len() && ranges[j + 1].0 <= z {
-                node.children |= 1 << slot;
+                node.children[(slot / 64) as usize] |= 1 << (slot % 64);
                 kids.push((a, j));
             } else {
                 let v = ranges[j].1;
                 if last_leaf != Some(v) {
-                    node.leaf_runs |= 1 << slot;
+                    node.leaf_runs[(slot / 64) as usize] |= 1 << (slot % 64);
                     self.leaves.push(v);
                     last_leaf = Some(v);
                 }

@@ -19,6 +19,105 @@ use index::{NONE, Ranges, Trie, flatten};
 /// table has about 250,000).
 pub const MAX_PREFIXES: usize = 1 << 24;
 
+/// Parses an IPv6 address in text, exactly as [`Ipv6Addr`]'s `FromStr` does, with a
+/// fast path for the common forms (hex groups and `::`); other forms (an IPv4 tail)
+/// go to the standard parser. For bindings that look up addresses given as strings.
+///
+/// ```
+/// use manageout::table::parse_ipv6;
+/// assert_eq!(parse_ipv6("2131:0:0:1005::1"), Some(0x2131_0000_0000_1005_0000_0000_0000_0001));
+/// assert_eq!(parse_ipv6("::ffff:192.0.2.1"), Some(0xffff_c000_0201));
+/// assert_eq!(parse_ipv6("2131::g"), None);
+/// ```
+pub fn parse_ipv6(text: &str) -> Option<u128> {
+    parse_ipv6_fast(text.as_bytes()).or_else(|| text.parse::<Ipv6Addr>().ok().map(u128::from))
+}
+
+/// The fast path of [`parse_ipv6`]: `None` for anything it does not handle.
+fn parse_ipv6_fast(b: &[u8]) -> Option<u128> {
+    if b.len() < 2 || b.len() > 39 {
+        return None;
+    }
+    let mut head = 0u128;
+    let mut head_n = 0u32;
+    let mut tail = 0u128;
+    let mut tail_n = 0u32;
+    let mut gap = false;
+    let mut i = 0;
+    if b[0] == b':' {
+        if b[1] != b':' {
+            return None;
+        }
+        gap = true;
+        i = 2;
+        if i == b.len() {
+            return Some(0);
+        }
+    }
+    loop {
+        let mut v = 0u32;
+        let mut digits = 0;
+        while let Some(&c) = b.get(i) {
+            let h = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => break,
+            };
+            v = (v << 4) | u32::from(h);
+            digits += 1;
+            i += 1;
+            if digits > 4 {
+                return None;
+            }
+        }
+        if digits == 0 {
+            return None;
+        }
+        if gap {
+            tail = (tail << 16) | u128::from(v);
+            tail_n += 1;
+        } else {
+            head = (head << 16) | u128::from(v);
+            head_n += 1;
+        }
+        if head_n + tail_n > 8 {
+            return None;
+        }
+        match b.get(i) {
+            None => break,
+            Some(b':') => i += 1,
+            Some(_) => return None,
+        }
+        if b.get(i) == Some(&b':') {
+            if gap {
+                return None;
+            }
+            gap = true;
+            i += 1;
+            if i == b.len() {
+                break;
+            }
+        } else if i == b.len() {
+            return None;
+        }
+    }
+    let n = head_n + tail_n;
+    if gap {
+        if n > 7 {
+            return None;
+        }
+        Some((head << (16 * (8 - head_n))) | tail)
+    } else if n == 8 {
+        Some(head)
+    } else {
+        None
+    }
+}
+
+/// Addresses a batch lookup handles per round (its stack buffers).
+const BATCH: usize = 64;
+
 /// Sets with at most this many flattened ranges use the flat range search; larger
 /// ones the trie. A 64-server farm with VPN and Teredo prefixes stays below it.
 const SMALL_RANGES: usize = 512;
@@ -264,10 +363,37 @@ impl<V> PrefixMap<V> {
         out: &mut [Option<&'a V>],
     ) -> Result<(), Error> {
         same_length(addrs.len(), out.len())?;
-        for (o, a) in out.iter_mut().zip(addrs) {
-            *o = self.lookup(*a);
+        let mut found = [NONE; BATCH];
+        for (addrs, out) in addrs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
+            let found = &mut found[..addrs.len()];
+            self.find_batch(addrs, found);
+            for (o, i) in out.iter_mut().zip(found.iter()) {
+                *o = self.entries.get(*i as usize).map(|(_, v)| v);
+            }
         }
         Ok(())
+    }
+
+    /// Finds many addresses: the trie walks several in lockstep so that their
+    /// cache misses overlap.
+    #[inline]
+    fn find_batch<K: Ipv6Key>(&self, addrs: &[K], out: &mut [u32]) {
+        match &self.index {
+            Index::Ranges(r) => {
+                for (o, a) in out.iter_mut().zip(addrs) {
+                    *o = r.lookup(a.to_bits());
+                }
+            }
+            Index::Trie(t) => {
+                let mut keys = [0u128; BATCH];
+                for (addrs, out) in addrs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
+                    for (k, a) in keys.iter_mut().zip(addrs) {
+                        *k = a.to_bits();
+                    }
+                    t.lookup_batch(&keys[..addrs.len()], out);
+                }
+            }
+        }
     }
 
     /// Looks up every address, writing the entry's position in [`entries`](Self::entries)
@@ -278,9 +404,7 @@ impl<V> PrefixMap<V> {
         out: &mut [u32],
     ) -> Result<(), Error> {
         same_length(addrs.len(), out.len())?;
-        for (o, a) in out.iter_mut().zip(addrs) {
-            *o = self.find(a.to_bits());
-        }
+        self.find_batch(addrs, out);
         Ok(())
     }
 

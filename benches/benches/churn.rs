@@ -1,0 +1,157 @@
+//! Churn: the day's real RIS update stream (1.24M announcements and withdrawals)
+//! applied to the RIS table in batches of 10,000, each batch rebuilding the table
+//! and swapping it into a `Router` (`Router::replace`: the writer frees the old
+//! table), while a reader thread looks up continuously. Reports the total time and
+//! the reader's lookup latency (p50, p99.9, max) in steady state and during the
+//! swaps.
+//!
+//! Run: `cargo bench -p manageout-benches --bench churn` (about 30 s). Latency is
+//! measured per group of 16 lookups (one clock read per group) and given per lookup.
+//! Under `cargo test` it runs a short smoke version.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ipnet::Ipv6Net;
+use manageout::{PrefixMap, Router};
+use manageout_benches::{queries, ris};
+
+const BATCH: usize = 10_000;
+const GROUP: usize = 16;
+
+/// Per-lookup latencies in ns, as a histogram (1 ns buckets up to 1 ms) and a max.
+struct Latency {
+    counts: Vec<u64>,
+    max: u64,
+}
+
+impl Latency {
+    fn new() -> Self {
+        Self {
+            counts: vec![0; 1_000_001],
+            max: 0,
+        }
+    }
+
+    fn record(&mut self, ns: u64) {
+        self.counts[(ns as usize).min(1_000_000)] += 1;
+        self.max = self.max.max(ns);
+    }
+
+    fn quantile(&self, q: f64) -> u64 {
+        let total: u64 = self.counts.iter().sum();
+        let want = ((total as f64) * q).ceil() as u64;
+        let mut seen = 0;
+        for (ns, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= want.max(1) {
+                return ns as u64;
+            }
+        }
+        self.max
+    }
+
+    fn line(&self, what: &str) -> String {
+        let total: u64 = self.counts.iter().sum::<u64>() * GROUP as u64;
+        format!(
+            "{what}: {total} lookups, p50 {} ns, p99 {} ns, p99.9 {} ns, max {} ns (per lookup, groups of {GROUP})",
+            self.quantile(0.5),
+            self.quantile(0.99),
+            self.quantile(0.999),
+            self.max
+        )
+    }
+}
+
+fn read(router: &Router<PrefixMap<u32>>, q: &[u128], stop: &AtomicBool) -> Latency {
+    let mut lat = Latency::new();
+    let mut sum = 0u64;
+    let mut i = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let t = Instant::now();
+        for k in 0..GROUP {
+            let a = q[(i + k) % q.len()];
+            sum += u64::from(router.load().lookup(a).copied().unwrap_or(0));
+        }
+        lat.record(t.elapsed().as_nanos() as u64 / GROUP as u64);
+        i = (i + GROUP) % q.len();
+    }
+    std::hint::black_box(sum);
+    lat
+}
+
+fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let start: Vec<(Ipv6Net, u32)> = ris();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/data/ris-ipv6-20260511-as3333-updates.txt.gz"
+    );
+    let file =
+        std::fs::File::open(path).expect("../shared/data/ris-ipv6-20260511-as3333-updates.txt.gz");
+    let mut updates: Vec<(bool, Ipv6Net)> = Vec::new();
+    let limit = if measuring { usize::MAX } else { 3 * BATCH };
+    for line in BufReader::new(flate2::read::GzDecoder::new(file))
+        .lines()
+        .take(limit)
+    {
+        let line = line.expect("the update stream");
+        let (op, prefix) = line.split_once(' ').expect("`A prefix` or `W prefix`");
+        updates.push((op == "A", prefix.trim().parse().expect("a prefix")));
+    }
+    let mut table: BTreeMap<Ipv6Net, u32> = start.iter().copied().collect();
+    let mut next_value = table.len() as u32;
+    let q = queries(&start, 1 << 16, 7);
+    let router = Router::new(PrefixMap::new(table.iter().map(|(p, v)| (*p, *v))).unwrap());
+
+    let stop = AtomicBool::new(false);
+    let steady = std::thread::scope(|s| {
+        let reader = s.spawn(|| read(&router, &q, &stop));
+        std::thread::sleep(Duration::from_millis(if measuring { 2000 } else { 100 }));
+        stop.store(true, Ordering::Relaxed);
+        reader.join().unwrap()
+    });
+
+    stop.store(false, Ordering::Relaxed);
+    let mut builds = Vec::new();
+    let mut waits = 0;
+    let (total, during) = std::thread::scope(|s| {
+        let reader = s.spawn(|| read(&router, &q, &stop));
+        let t0 = Instant::now();
+        for batch in updates.chunks(BATCH) {
+            for (announce, p) in batch {
+                if *announce {
+                    table.insert(*p, next_value);
+                    next_value += 1;
+                } else {
+                    table.remove(p);
+                }
+            }
+            let tb = Instant::now();
+            let map = PrefixMap::new(table.iter().map(|(p, v)| (*p, *v))).unwrap();
+            builds.push(tb.elapsed());
+            waits += router.replace(map);
+        }
+        let total = t0.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        (total, reader.join().unwrap())
+    });
+    builds.sort();
+    println!(
+        "churn: {} updates in {} batches of {BATCH}: {:.2} s total (goal: under 10 s); build per batch median {:.1} ms, max {:.1} ms; {} prefixes at the end; writer waited {waits} times for readers",
+        updates.len(),
+        builds.len(),
+        total.as_secs_f64(),
+        builds[builds.len() / 2].as_secs_f64() * 1e3,
+        builds[builds.len() - 1].as_secs_f64() * 1e3,
+        table.len()
+    );
+    println!("{}", steady.line("steady"));
+    println!("{}", during.line("during swaps"));
+    println!(
+        "p99.9 during swaps / steady: {:.2}x (goal: within 2x)",
+        during.quantile(0.999) as f64 / steady.quantile(0.999).max(1) as f64
+    );
+}
