@@ -569,9 +569,15 @@ impl PrefixMap {
     #[napi]
     pub fn lookup_many(&self, env: Env, addresses: &[u8]) -> Result<Int32Array> {
         let keys = packed(addresses).map_err(|f| f.throw(&env))?;
-        let out: Vec<i32> = keys
+        // the map's batch lookup: lockstep walks over a large trie
+        let mut found = vec![0u32; keys.len()];
+        if self.map.lookup_batch_indices(keys, &mut found).is_err() {
+            return Ok(Int32Array::new(Vec::new()));
+        }
+        let entries = self.map.entries();
+        let out: Vec<i32> = found
             .iter()
-            .map(|k| self.map.lookup(*k).map_or(-1, |v| *v))
+            .map(|&i| entries.get(i as usize).map_or(-1, |(_, v)| *v))
             .collect();
         Ok(Int32Array::new(out))
     }

@@ -570,7 +570,20 @@ impl PrefixMap {
     ) -> PyResult<Bound<'py, PyAny>> {
         if let Some(packed) = packed_addresses(addresses)? {
             let map = &self.map;
-            return lookup_packed(py, &packed, |a| map.lookup(a).map_or(-1, |v| *v as i32));
+            // the map's batch lookup (lockstep walks over a large trie), without the GIL
+            let keys = packed.bytes().as_chunks::<16>().0;
+            let out: Vec<i32> = py.detach(|| {
+                let mut found = vec![0u32; keys.len()];
+                if map.lookup_batch_indices(keys, &mut found).is_err() {
+                    return Vec::new();
+                }
+                let entries = map.entries();
+                found
+                    .iter()
+                    .map(|&i| entries.get(i as usize).map_or(-1, |(_, v)| *v as i32))
+                    .collect()
+            });
+            return int_array(py, &out);
         }
         let mut out = Vec::new();
         for item in addresses.try_iter()? {

@@ -368,7 +368,9 @@ impl Builder<'_> {
             leaf_base: self.leaves.len() as u32,
             ..Node::default()
         };
-        let mut kids: Vec<(u128, usize)> = Vec::new();
+        // the children to build after this node (no allocation per node)
+        let mut kids = [(0u128, 0usize); SLOTS as usize];
+        let mut kid_count = 0;
         let mut last_leaf: Option<u32> = None;
         for slot in 0..SLOTS {
             // the slot's first and last address; below the last level a slot is a
@@ -386,7 +388,8 @@ impl Builder<'_> {
             }
             if j + 1 < ranges.len() && ranges[j + 1].0 <= z {
                 node.children[(slot / 64) as usize] |= 1 << (slot % 64);
-                kids.push((a, j));
+                kids[kid_count] = (a, j);
+                kid_count += 1;
             } else {
                 let v = ranges[j].1;
                 if last_leaf != Some(v) {
@@ -398,8 +401,8 @@ impl Builder<'_> {
         }
         node.child_base = self.nodes.len() as u32;
         self.nodes
-            .extend(std::iter::repeat_n(Node::default(), kids.len()));
-        for (k, (a, j)) in kids.into_iter().enumerate() {
+            .extend(std::iter::repeat_n(Node::default(), kid_count));
+        for (k, &(a, j)) in kids[..kid_count].iter().enumerate() {
             let child = self.node(a, depth + STRIDE, j);
             self.nodes[node.child_base as usize + k] = child;
         }

@@ -193,13 +193,16 @@ enum Index {
 /// # Complexity and memory
 /// Building sorts the prefixes and flattens them into disjoint address ranges:
 /// `O(n log n)` time. Small sets (up to 512 ranges, every DirectAccess farm) are
-/// searched by a branch-free quaternary/binary search over the range starts: `O(log n)`
-/// steps in L1 cache, 12 bytes per range (8-byte starts when every prefix is /64 or
-/// shorter, else 16). Large sets use a Poptrie-style multibit trie: a
-/// 256 KiB direct array on the top 16 bits, then one 24-byte node per 6 bits of
-/// prefix depth, so a lookup costs at most `1 + ceil((len - 16) / 6)` dependent
-/// memory reads for a match of length `len` (7 for a /48); the real 246,175-prefix
-/// RIS table takes 44 bytes per prefix in all, 24 of them the entries themselves
+/// searched branch-free over the range starts: up to 8 ranges (a farm of two or
+/// three servers) by counting the starts below the address, more by a
+/// quaternary/binary search: `O(log n)` steps in L1 cache, 12 bytes per range
+/// (8-byte starts when every prefix is /64 or shorter, else 16). Large sets use a
+/// Poptrie-style multibit trie: a 4 MiB direct array on the top 20 bits, then one
+/// 40-byte node per 7 bits of prefix depth, so a lookup costs at most
+/// `1 + ceil((len - 20) / 7)` dependent memory reads for a match of length `len`
+/// (5 for a /48); batch lookups walk 8 addresses in lockstep so that their cache
+/// misses overlap. The real 246,175-prefix RIS table takes 59 bytes per prefix in
+/// all, 24 of them the entries themselves
 /// (measured with [`memory_bytes`](Self::memory_bytes)). Lookups never allocate, lock or panic.
 ///
 /// ```
