@@ -213,3 +213,47 @@ proptest! {
         let _ = report.fix(&farm);
     }
 }
+
+#[test]
+fn members_named_after_nodes_and_destinations_named_after_virtual_addresses_resolve() {
+    let farm = farm("../examples/seed-fixed.toml");
+    let text = source("correct.conf")
+        .text
+        .replace(
+            "        /Common/2131::201.0 {\n            address 2131::201\n        }",
+            "        /Common/da2_node:0 { }",
+        )
+        .replace(
+            "destination /Common/2131:0:0:1020::.any",
+            "destination /Common/da2_clients.any",
+        );
+    let text = format!(
+        "ltm node /Common/da2_node {{\n    address 2131::201\n}}\nltm virtual-address /Common/da2_clients {{\n    address 2131:0:0:1020::\n    mask ffff:ffff:ffff:ffe0::\n}}\n{text}"
+    );
+    assert!(text.contains("da2_node:0") && text.contains("da2_clients.any"));
+    let report = audit::audit(
+        &farm,
+        &[Source {
+            name: "named.conf".into(),
+            text: text.clone(),
+        }],
+    );
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    // and a node with the wrong address is named as the wrong member
+    let wrong = text.replace(
+        "ltm node /Common/da2_node {\n    address 2131::201",
+        "ltm node /Common/da2_node {\n    address 2131::101",
+    );
+    let codes: Vec<_> = audit::audit(
+        &farm,
+        &[Source {
+            name: "w.conf".into(),
+            text: wrong,
+        }],
+    )
+    .diagnostics
+    .iter()
+    .map(|d| d.code)
+    .collect();
+    assert_eq!(codes, ["MO104"]);
+}

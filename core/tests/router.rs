@@ -62,3 +62,48 @@ fn readers_see_whole_tables_while_a_writer_swaps() {
     assert!(lookups.load(Ordering::Relaxed) > 0);
     assert_eq!(router.current().servers()[0].name, "G500");
 }
+
+/// A table that records which thread drops it.
+struct Tracked {
+    value: u64,
+    drops: std::sync::Arc<std::sync::Mutex<Vec<std::thread::ThreadId>>>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.lock().unwrap().push(std::thread::current().id());
+    }
+}
+
+#[test]
+fn replace_frees_every_old_table_on_the_writer_never_on_a_reader() {
+    let drops = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let router = manageout::Router::new(Tracked {
+        value: 0,
+        drops: drops.clone(),
+    });
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let writer = std::thread::current().id();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let mut last = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let v = router.load().value;
+                    assert!(v >= last, "a reader went back in time");
+                    last = v;
+                }
+            });
+        }
+        for v in 1..=500 {
+            router.replace(Tracked {
+                value: v,
+                drops: drops.clone(),
+            });
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let drops = drops.lock().unwrap();
+    assert_eq!(drops.len(), 500);
+    assert!(drops.iter().all(|t| *t == writer), "a reader freed a table");
+}

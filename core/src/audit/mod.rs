@@ -181,8 +181,15 @@ fn object<'s>(s: &'s Stanza, module: &str, kind: &str) -> Option<&'s str> {
 
 fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<'a> {
     let mut virtual_addresses: BTreeMap<String, (Ipv6Addr, u16)> = BTreeMap::new();
+    let mut nodes: BTreeMap<String, IpAddr> = BTreeMap::new();
     for (stanzas, _) in files {
         for s in stanzas {
+            if let Some(name) = object(s, "ltm", "node")
+                && let Some(addr) = s.value("address")
+                && let Ok(a) = split_rd(addr).0.parse::<IpAddr>()
+            {
+                nodes.insert(full_path(name, "/Common"), a);
+            }
             if let Some(name) = object(s, "ltm", "virtual-address")
                 && let Some(addr) = s.value("address")
             {
@@ -237,11 +244,21 @@ fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<'a> {
                             .map(|member| {
                                 let name = member.words.first().map_or("", String::as_str);
                                 let (addr, port) = split_port(leaf(name));
+                                // the member's own address, its name, or its node's
+                                let folder = name.rsplit_once('/').map_or("/Common", |(f, _)| f);
                                 let address = member
                                     .value("address")
                                     .map(|a| split_rd(a).0)
                                     .and_then(|a| a.parse().ok())
-                                    .or_else(|| split_rd(addr).0.parse().ok());
+                                    .or_else(|| split_rd(addr).0.parse().ok())
+                                    .or_else(|| {
+                                        nodes
+                                            .get(&full_path(
+                                                addr,
+                                                if folder.is_empty() { "/Common" } else { folder },
+                                            ))
+                                            .copied()
+                                    });
                                 Member {
                                     address,
                                     port: port.to_owned(),
