@@ -66,7 +66,7 @@ fn readers_see_whole_tables_while_a_writer_swaps() {
 /// A table that records which thread drops it.
 struct Tracked {
     value: u64,
-    drops: std::sync::Arc<std::sync::Mutex<Vec<std::thread::ThreadId>>>,
+    drops: Arc<std::sync::Mutex<Vec<std::thread::ThreadId>>>,
 }
 
 impl Drop for Tracked {
@@ -77,18 +77,18 @@ impl Drop for Tracked {
 
 #[test]
 fn replace_frees_every_old_table_on_the_writer_never_on_a_reader() {
-    let drops = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let router = manageout::Router::new(Tracked {
+    let drops = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let router = Router::new(Tracked {
         value: 0,
         drops: drops.clone(),
     });
-    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stop = AtomicBool::new(false);
     let writer = std::thread::current().id();
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| {
                 let mut last = 0;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) {
                     let v = router.load().value;
                     assert!(v >= last, "a reader went back in time");
                     last = v;
@@ -101,7 +101,7 @@ fn replace_frees_every_old_table_on_the_writer_never_on_a_reader() {
                 drops: drops.clone(),
             });
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        stop.store(true, Ordering::Relaxed);
     });
     let drops = drops.lock().unwrap();
     assert_eq!(drops.len(), 500);
