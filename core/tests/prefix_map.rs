@@ -249,9 +249,11 @@ fn expanded(a: Ipv6Addr) -> String {
 
 proptest! {
     #[test]
-    fn parse_ipv6_agrees_with_the_standard_parser_on_addresses(bits in any::<u128>(), zeros in 0u32..8, upper in any::<bool>()) {
-        // runs of zero groups exercise `::` in every position
-        let a = Ipv6Addr::from(bits & !(u128::from(u16::MAX) << (16 * zeros)));
+    fn parse_ipv6_agrees_with_the_standard_parser_on_addresses(bits in any::<u128>(), from in 0u32..8, len in 0u32..9, upper in any::<bool>()) {
+        // a run of zero groups (at the start, the end or inside) exercises `::` in
+        // every position, `::` and `::1` included
+        let run = (u128::MAX.checked_shr(128 - 16 * len.min(8 - from)).unwrap_or(0)) << (16 * from);
+        let a = Ipv6Addr::from(bits & !run);
         for text in [a.to_string(), expanded(a), format!("{:04x}", bits)] {
             let text = if upper { text.to_uppercase() } else { text };
             prop_assert_eq!(manageout::table::parse_ipv6(&text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{}", text);
@@ -261,5 +263,31 @@ proptest! {
     #[test]
     fn parse_ipv6_agrees_with_the_standard_parser_on_any_text(text in "[0-9a-fA-F:.%g ]{0,41}") {
         prop_assert_eq!(manageout::table::parse_ipv6(&text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{}", text);
+    }
+}
+
+#[test]
+fn parse_ipv6_handles_the_edge_forms_like_the_standard_parser() {
+    for text in [
+        "::",
+        "::1",
+        "1::",
+        "::ffff:1.2.3.4",
+        "1:2:3:4:5:6:7:8",
+        "1:2:3:4:5:6:7::",
+        "::2:3:4:5:6:7:8",
+        "1:2:3:4:5:6:7::8",
+        ":1::",
+        "1:::2",
+        "12345::",
+        "",
+        ":",
+        "1:2:3:4:5:6:7:8:9",
+    ] {
+        assert_eq!(
+            manageout::table::parse_ipv6(text),
+            text.parse::<Ipv6Addr>().ok().map(u128::from),
+            "{text:?}"
+        );
     }
 }

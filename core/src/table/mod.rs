@@ -27,6 +27,7 @@ pub const MAX_PREFIXES: usize = 1 << 24;
 /// use manageout::table::parse_ipv6;
 /// assert_eq!(parse_ipv6("2131:0:0:1005::1"), Some(0x2131_0000_0000_1005_0000_0000_0000_0001));
 /// assert_eq!(parse_ipv6("::ffff:192.0.2.1"), Some(0xffff_c000_0201));
+/// assert_eq!(parse_ipv6("::1"), Some(1));
 /// assert_eq!(parse_ipv6("2131::g"), None);
 /// ```
 pub fn parse_ipv6(text: &str) -> Option<u128> {
@@ -107,7 +108,8 @@ fn parse_ipv6_fast(b: &[u8]) -> Option<u128> {
         if n > 7 {
             return None;
         }
-        Some((head << (16 * (8 - head_n))) | tail)
+        // no groups before `::` leaves `head` 0 (a shift by 128 would overflow)
+        Some(head.checked_shl(16 * (8 - head_n)).unwrap_or(0) | tail)
     } else if n == 8 {
         Some(head)
     } else {
