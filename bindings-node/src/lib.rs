@@ -203,15 +203,7 @@ impl Farm {
 
     /// Throws `Error { code: 'MO_INVALID_FARM', diagnostics }`.
     fn invalid(&self, env: &Env) -> Error {
-        let (errors, _) = manageout::diagnostic::count(&self.report.diagnostics);
-        let first = self
-            .report
-            .diagnostics
-            .iter()
-            .find(|d| d.is_error())
-            .map(|d| format!(": {}: {}", d.code, d.message))
-            .unwrap_or_default();
-        let message = format!("the farm has {errors} error(s){first}");
+        let message = manageout::Error::invalid_farm_message(&self.report.diagnostics);
         let build = || -> Result<Object<'_>> {
             let mut error =
                 env.create_error(Error::new(Status::GenericFailure, message.clone()))?;
@@ -570,15 +562,11 @@ impl PrefixMap {
     pub fn lookup_many(&self, env: Env, addresses: &[u8]) -> Result<Int32Array> {
         let keys = packed(addresses).map_err(|f| f.throw(&env))?;
         // the map's batch lookup: lockstep walks over a large trie
-        let mut found = vec![0u32; keys.len()];
-        if self.map.lookup_batch_indices(keys, &mut found).is_err() {
-            return Ok(Int32Array::new(Vec::new()));
-        }
-        let entries = self.map.entries();
-        let out: Vec<i32> = found
-            .iter()
-            .map(|&i| entries.get(i as usize).map_or(-1, |(_, v)| *v))
-            .collect();
+        let mut out = vec![-1i32; keys.len()];
+        // same lengths by construction: the call cannot fail
+        let _ = self
+            .map
+            .lookup_batch_map(keys, &mut out, |v| v.copied().unwrap_or(-1));
         Ok(Int32Array::new(out))
     }
 

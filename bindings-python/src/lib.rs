@@ -250,19 +250,11 @@ impl Farm {
     }
 
     fn invalid(&self, py: Python<'_>) -> PyErr {
-        let (errors, _) = manageout::diagnostic::count(&self.report.diagnostics);
-        let first = self
-            .report
-            .diagnostics
-            .iter()
-            .find(|d| d.is_error())
-            .map(|d| format!(": {}: {}", d.code, d.message))
-            .unwrap_or_default();
         farm_error(
             py,
             &self.report.diagnostics,
             self.source(),
-            format!("the farm has {errors} error(s){first}"),
+            manageout::Error::invalid_farm_message(&self.report.diagnostics),
         )
     }
 
@@ -572,17 +564,9 @@ impl PrefixMap {
             let map = &self.map;
             // the map's batch lookup (lockstep walks over a large trie), without the GIL
             let keys = packed.bytes().as_chunks::<16>().0;
-            let out: Vec<i32> = py.detach(|| {
-                let mut found = vec![0u32; keys.len()];
-                if map.lookup_batch_indices(keys, &mut found).is_err() {
-                    return Vec::new();
-                }
-                let entries = map.entries();
-                found
-                    .iter()
-                    .map(|&i| entries.get(i as usize).map_or(-1, |(_, v)| *v as i32))
-                    .collect()
-            });
+            let mut out = vec![-1i32; keys.len()];
+            py.detach(|| map.lookup_batch_map(keys, &mut out, |v| v.map_or(-1, |v| *v as i32)))
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
             return int_array(py, &out);
         }
         let mut out = Vec::new();

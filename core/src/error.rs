@@ -27,11 +27,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The farm has error diagnostics, so it cannot be used.
-    #[error(
-        "the farm is invalid ({}){}",
-        summary(diagnostics),
-        first_error(diagnostics)
-    )]
+    #[error("{}", Error::invalid_farm_message(diagnostics))]
     InvalidFarm {
         /// Every diagnostic, errors and warnings.
         diagnostics: Vec<Diagnostic>,
@@ -73,6 +69,24 @@ pub enum Error {
         /// Result slots given.
         results: usize,
     },
+}
+
+impl Error {
+    /// The message of [`Error::InvalidFarm`]: the counts and the first error with
+    /// where it is; the bindings use it for their own invalid-farm exceptions.
+    ///
+    /// ```
+    /// let report = manageout::Farm::from_toml_str("[[server]]\nname = \"DA1\"\n", "f.toml");
+    /// let message = manageout::Error::invalid_farm_message(&report.diagnostics);
+    /// assert!(message.starts_with("the farm is invalid (2 errors, 0 warnings): error[MO002] at f.toml:1:1"), "{message}");
+    /// ```
+    pub fn invalid_farm_message(diagnostics: &[Diagnostic]) -> String {
+        format!(
+            "the farm is invalid ({}){}",
+            summary(diagnostics),
+            first_error(diagnostics)
+        )
+    }
 }
 
 fn first_error(diagnostics: &[Diagnostic]) -> String {

@@ -353,10 +353,10 @@ struct FarmRoute<'f> {
 /// Audits BIG-IP configuration texts (one or more files: `bigip.conf`, `tmsh list`
 /// output) against a valid farm.
 pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
-    let files: Vec<(Vec<Stanza>, &Source)> = configs
-        .iter()
-        .map(|c| (parse::parse(&c.text).0, c))
-        .collect();
+    let parsed: Vec<(Vec<Stanza>, Vec<parse::Unbalanced>)> =
+        configs.iter().map(|c| parse::parse(&c.text)).collect();
+    let (trees, unbalanced): (Vec<_>, Vec<_>) = parsed.into_iter().unzip();
+    let files: Vec<(Vec<Stanza>, &Source)> = trees.into_iter().zip(configs).collect();
     let located = Located {
         files: &files,
         lines: configs.iter().map(|c| LineIndex::new(&c.text)).collect(),
@@ -370,8 +370,8 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
         existing_virtuals: BTreeSet::new(),
         existing_pools: BTreeSet::new(),
     };
-    for (i, c) in configs.iter().enumerate() {
-        for problem in parse::parse(&c.text).1 {
+    for (i, problems) in unbalanced.into_iter().enumerate() {
+        for problem in problems {
             let d = Diagnostic::error("MO100", format!("unbalanced braces: {}", problem.what))
                 .with_help("the configuration could not be read completely; check that the whole file was copied (`tmsh list ltm` output or bigip.conf)");
             report

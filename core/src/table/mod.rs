@@ -367,13 +367,34 @@ impl<V> PrefixMap<V> {
         addrs: &[K],
         out: &mut [Option<&'a V>],
     ) -> Result<(), Error> {
+        self.lookup_batch_map(addrs, out, |v| v)
+    }
+
+    /// Looks up every address, writing `f(value)` to `out[i]` for `addrs[i]`: the
+    /// batch lookup for callers that convert each answer (the bindings' integer
+    /// arrays). Fails like [`lookup_batch`](Self::lookup_batch).
+    ///
+    /// ```
+    /// use manageout::PrefixMap;
+    /// let map = PrefixMap::new([("2001:db8::/32".parse()?, 7)])?;
+    /// let mut out = [0i32; 2];
+    /// map.lookup_batch_map(&[0x2001_0db8_u128 << 96, 0], &mut out, |v| v.map_or(-1, |v| *v))?;
+    /// assert_eq!(out, [7, -1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lookup_batch_map<'a, K: Ipv6Key, T>(
+        &'a self,
+        addrs: &[K],
+        out: &mut [T],
+        f: impl Fn(Option<&'a V>) -> T,
+    ) -> Result<(), Error> {
         same_length(addrs.len(), out.len())?;
         let mut found = [NONE; BATCH];
         for (addrs, out) in addrs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
             let found = &mut found[..addrs.len()];
             self.find_batch(addrs, found);
             for (o, i) in out.iter_mut().zip(found.iter()) {
-                *o = self.entries.get(*i as usize).map(|(_, v)| v);
+                *o = f(self.entries.get(*i as usize).map(|(_, v)| v));
             }
         }
         Ok(())
