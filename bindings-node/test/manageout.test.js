@@ -110,6 +110,58 @@ test('a method called on the wrong object throws instead of crashing', () => {
   assert.throws(() => new Table(), /constructor/)
 })
 
+test("each table's own lookup functions answer like the prototype methods, whatever the receiver", () => {
+  // lookup and lookupIndex are per-table functions (the hot path, see src/fast.rs)
+  // in front of the class methods of the same names
+  const table = Farm.fromFile(path.join(examples, 'multisite.toml')).table()
+  const other = Farm.fromFile(path.join(examples, 'seed-fixed.toml')).table()
+  assert.ok(Object.hasOwn(table, 'lookup') && Object.hasOwn(table, 'lookupIndex'))
+  assert.notEqual(table.lookup, other.lookup)
+  const { lookup, lookupIndex } = table
+  const inputs = [
+    ...table.servers.map((s) => s.clientPrefix.split('/')[0].replace(/::$/, '::1')),
+    '::', '::1', 'ffff::1', '2131::', `${' '.repeat(70)}2001:db8:1:1000::1`,
+    '2001:0db8:0001:1000:0000:0000:0000:0001', '2001:db8:1:1000:0:0:1.2.3.4',
+    pack('2131:0:0:1005::1'),
+  ]
+  for (const a of inputs) {
+    const want = Table.prototype.lookup.call(table, a)
+    assert.equal(table.lookup(a), want, String(a))
+    assert.equal(lookup(a), want, `detached, ${a}`)
+    assert.equal(lookup.call(other, a), want, `other receiver, ${a}`)
+    assert.equal(lookupIndex.call(undefined, a), Table.prototype.lookupIndex.call(table, a))
+  }
+  // errors are the class methods' own, also for strings too long for the fast path
+  for (const bad of ['2131::zz', 'x'.repeat(80), 42, undefined, Buffer.alloc(3), '\u00e9'.repeat(40)]) {
+    let want
+    assert.throws(() => Table.prototype.lookup.call(table, bad), (e) => { want = e; return true })
+    const got = throwsCode(() => lookup(bad), want.constructor, want.code)
+    assert.equal(got.message, want.message)
+    throwsCode(() => lookupIndex(bad), want.constructor, want.code)
+  }
+  throwsCode(() => lookup(), TypeError, 'MO_INVALID_ADDRESS', /undefined/)
+})
+
+test('a detached lookup function outlives its table; dropped tables are freed', () => {
+  const script = `
+    const { Farm } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const file = ${JSON.stringify(path.join(examples, 'multisite.toml'))}
+    let table = Farm.fromFile(file).table()
+    const lookup = table.lookup
+    const address = table.servers[1].clientPrefix.replace('::/59', '::1')
+    const want = table.lookup(address).name
+    table = null
+    for (let i = 0; i < 2000; i++) Farm.fromFile(file).table().lookup(address)
+    global.gc()
+    const got = lookup(address)
+    if (got === null || got.name !== want) throw new Error('lost ' + want)
+    process.stdout.write('ok ' + got.name)
+  `
+  const { execFileSync } = require('node:child_process')
+  const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' })
+  assert.match(out, /^ok \S+$/)
+})
+
 test('servers are frozen, stable objects shared with lookup', () => {
   const table = Farm.fromFile(path.join(examples, 'seed-fixed.toml')).table()
   const s = table.lookup('2131:0:0:1025::7')

@@ -128,22 +128,6 @@ fn packed_addresses<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Option<Packed<'a>
     Ok(Some(packed))
 }
 
-/// Looks up packed addresses without the GIL, then returns `array('i')`.
-fn lookup_packed<'py>(
-    py: Python<'py>,
-    packed: &Packed<'_>,
-    f: impl Fn([u8; 16]) -> i32 + Send + Sync,
-) -> PyResult<Bound<'py, PyAny>> {
-    let bytes = packed.bytes();
-    let out: Vec<i32> = py.detach(|| {
-        bytes
-            .chunks_exact(16)
-            .map(|c| f(c.try_into().unwrap_or([0; 16])))
-            .collect()
-    });
-    int_array(py, &out)
-}
-
 /// `array.array('i', values)`, filled with one copy.
 fn int_array<'py>(py: Python<'py>, values: &[i32]) -> PyResult<Bound<'py, PyAny>> {
     let array_type = ARRAY.import(py, "array", "array")?;
@@ -484,9 +468,13 @@ impl Table {
     ) -> PyResult<Bound<'py, PyAny>> {
         if let Some(packed) = packed_addresses(addresses)? {
             let table = &self.table;
-            return lookup_packed(py, &packed, |a| {
-                table.lookup(a).map_or(-1, |id| id.index() as i32)
-            });
+            let keys = packed.bytes().as_chunks::<16>().0;
+            let mut out = vec![-1i32; keys.len()];
+            py.detach(|| {
+                table.lookup_batch_map(keys, &mut out, |id| id.map_or(-1, |id| id.index() as i32))
+            })
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            return int_array(py, &out);
         }
         let mut out = Vec::new();
         for item in addresses.try_iter()? {

@@ -135,6 +135,62 @@ proptest! {
     }
 }
 
+/// Farm-shaped prefixes: /52 to /64 carved from a block of `2^block` /64s inside
+/// 2131::/48 or at the very top of the space (the direct-window form when the block is
+/// small), sometimes with a covering prefix and one prefix elsewhere.
+fn farm_strategy() -> impl Strategy<Value = Vec<(Ipv6Net, u32)>> {
+    let inner = (0u128..1 << 16, 52u8..=64);
+    (
+        any::<bool>(),
+        1u32..=16,
+        prop::collection::vec(inner, 1..40),
+        prop::option::of(prop_oneof![
+            Just("2131::/48"),
+            Just("2000::/3"),
+            Just("::/0"),
+            Just("8000::/1"),
+            Just("ffff::/16"),
+        ]),
+        prop::option::of(prop_oneof![Just("2001:0:836b:2::/64"), Just("fe80::/10")]),
+    )
+        .prop_map(|(top, block, inner, cover, elsewhere)| {
+            // the block's first /64: in 2131::/48, or the last 2^block /64s of the space
+            let base = if top {
+                u128::from(u64::MAX - ((1u64 << block) - 1)) << 64
+            } else {
+                0x2131_u128 << 112
+            };
+            let mut out: Vec<(Ipv6Net, u32)> = inner
+                .into_iter()
+                .enumerate()
+                .map(|(i, (offset, len))| {
+                    let hi = base | ((offset % (1 << block)) << 64);
+                    let p = Ipv6Net::new(Ipv6Addr::from(hi), len).unwrap().trunc();
+                    (p, i as u32)
+                })
+                .collect();
+            out.extend(cover.map(|c| (c.parse().unwrap(), 1000)));
+            out.extend(elsewhere.map(|c| (c.parse().unwrap(), 2000)));
+            out
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn farm_shaped_sets_answer_like_ip_network_table(
+        prefixes in farm_strategy(),
+        extra in prop::collection::vec(0u128..1 << 80, 0..32),
+    ) {
+        let mut queries = boundaries(&prefixes);
+        // addresses in and around the blocks
+        queries.extend(extra.iter().map(|e| (0x2131_u128 << 112) | e));
+        queries.extend(extra.iter().map(|e| (0xffff_ffff_ffff_u128 << 80) | e));
+        check_all(&prefixes, &queries);
+    }
+}
+
 #[test]
 fn deep_nesting_down_to_a_single_address_in_both_layouts() {
     // one prefix of every length on the path to one address, and its sibling path

@@ -405,11 +405,7 @@ impl<V> PrefixMap<V> {
     #[inline]
     fn find_batch<K: Ipv6Key>(&self, addrs: &[K], out: &mut [u32]) {
         match &self.index {
-            Index::Ranges(r) => {
-                for (o, a) in out.iter_mut().zip(addrs) {
-                    *o = r.lookup(a.to_bits());
-                }
-            }
+            Index::Ranges(r) => r.lookup_batch(addrs, out),
             Index::Trie(t) => {
                 let mut keys = [0u128; BATCH];
                 for (addrs, out) in addrs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
@@ -571,11 +567,32 @@ impl Table {
         addrs: &[K],
         out: &mut [Option<ServerId>],
     ) -> Result<(), Error> {
-        same_length(addrs.len(), out.len())?;
-        for (o, a) in out.iter_mut().zip(addrs) {
-            *o = self.lookup(*a);
-        }
-        Ok(())
+        self.lookup_batch_map(addrs, out, |id| id)
+    }
+
+    /// Looks up every address, writing `f(server)` to `out[i]` for `addrs[i]`: the
+    /// batch lookup for callers that convert each answer (the bindings' integer
+    /// arrays). Fails like [`lookup_batch`](Self::lookup_batch).
+    ///
+    /// ```
+    /// # use manageout::{Farm, Table};
+    /// # let farm = Farm::from_toml_str("[[server]]\nname = \"DA1\"\naddress = \"2131::101\"\nclient_prefix = \"2131:0:0:1000::/59\"\n", "farm.toml").into_farm()?;
+    /// let table = Table::new(&farm)?;
+    /// let mut out = [0i32; 2];
+    /// table.lookup_batch_map(&[0x2131_0000_0000_1005_u128 << 64, 0], &mut out, |id| {
+    ///     id.map_or(-1, |id| id.index() as i32)
+    /// })?;
+    /// assert_eq!(out, [0, -1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lookup_batch_map<K: Ipv6Key, T>(
+        &self,
+        addrs: &[K],
+        out: &mut [T],
+        f: impl Fn(Option<ServerId>) -> T,
+    ) -> Result<(), Error> {
+        self.map
+            .lookup_batch_map(addrs, out, |t| f(t.map(|t| t.server)))
     }
 
     /// The servers, indexed by [`ServerId`].

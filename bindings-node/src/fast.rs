@@ -1,0 +1,296 @@
+//! The per-address hot path, `table.lookup(address)` and `table.lookupIndex(address)`,
+//! as hand-written Node-API callbacks.
+//!
+//! Why: a napi-rs 3.16 method spends about 300 ns per call before our code runs (it
+//! checks the class of `this` and records native borrows in a global map), ten times
+//! the lookup itself. These callbacks are created per table with `napi_create_function`
+//! and carry their table in the function's `data` pointer, so they need neither `this`
+//! nor a class check: calling one with another receiver (`table.lookup.call(farm, a)`)
+//! still answers from its own table. They are installed as own, non-enumerable
+//! properties of each Table instance, in front of the napi-rs methods of the same
+//! names (which stay on the prototype and give the same answers).
+//!
+//! A string of up to 62 bytes is read into a stack buffer and parsed there; anything
+//! else (bytes, long or invalid strings, other types) goes through the same
+//! conversion as the napi-rs methods ([`crate::address_bits`]), so it throws the same
+//! errors. A panic is caught at each callback and thrown as an `Error`.
+//!
+//! Measured in `bench/README.md`.
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, sys};
+
+/// What `lookup` needs: the table and strong references to its frozen Server
+/// objects (deleted by the function's finalizer).
+struct ServerLookup {
+    table: Arc<manageout::Table>,
+    servers: Vec<sys::napi_ref>,
+}
+
+fn ok(status: sys::napi_status) -> Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Status::GenericFailure,
+            format!("Node-API call failed with status {status}"),
+        ))
+    }
+}
+
+/// Defines `lookup` and `lookupIndex` on a Table `instance` (see the module docs).
+/// `servers` are the instance's frozen Server objects, in table order.
+pub(crate) fn install(
+    env: &Env,
+    instance: sys::napi_value,
+    table: &Arc<manageout::Table>,
+    servers: &[sys::napi_value],
+) -> Result<()> {
+    let raw = env.raw();
+    let mut refs = Vec::with_capacity(servers.len());
+    for &server in servers {
+        let mut r = ptr::null_mut();
+        // SAFETY: `raw` is the live env of this call and `server` a value of it;
+        // the reference is deleted by `drop_server_lookup`, or below on failure.
+        let status = unsafe { sys::napi_create_reference(raw, server, 1, &mut r) };
+        if let Err(e) = ok(status) {
+            delete_refs(raw, &refs);
+            return Err(e);
+        }
+        refs.push(r);
+    }
+    let lookup = Box::new(ServerLookup {
+        table: Arc::clone(table),
+        servers: refs,
+    });
+    let lookup = create(
+        env,
+        c"lookup",
+        Some(lookup_cb),
+        Box::into_raw(lookup).cast(),
+        Some(drop_server_lookup),
+    )?;
+    let index = Box::new(Arc::clone(table));
+    let index = create(
+        env,
+        c"lookupIndex",
+        Some(lookup_index_cb),
+        Box::into_raw(index).cast(),
+        Some(drop_table),
+    )?;
+    let property = |name: &CStr, value| sys::napi_property_descriptor {
+        utf8name: name.as_ptr(),
+        name: ptr::null_mut(),
+        method: None,
+        getter: None,
+        setter: None,
+        value,
+        // like a class method: writable and configurable (so tests can stub it),
+        // not enumerable
+        attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
+        data: ptr::null_mut(),
+    };
+    let properties = [property(c"lookup", lookup), property(c"lookupIndex", index)];
+    // SAFETY: `instance` and both functions are values of the live env `raw`; the
+    // descriptors point at static names and live for the call.
+    ok(
+        unsafe {
+            sys::napi_define_properties(raw, instance, properties.len(), properties.as_ptr())
+        },
+    )
+}
+
+/// Creates function `name` calling `cb` with `data`, and has `finalize` free `data`
+/// when the function is collected. On failure `data` is freed here.
+fn create(
+    env: &Env,
+    name: &CStr,
+    cb: sys::napi_callback,
+    data: *mut c_void,
+    finalize: sys::napi_finalize,
+) -> Result<sys::napi_value> {
+    let raw = env.raw();
+    let mut function = ptr::null_mut();
+    // SAFETY: `raw` is the live env of this call; `name` is NUL-terminated
+    // (length -1 says so); `data` is handed to `cb` on every call and stays valid
+    // until `finalize` runs, which is only after the function is unreachable.
+    let mut status =
+        unsafe { sys::napi_create_function(raw, name.as_ptr(), -1, cb, data, &mut function) };
+    if status == sys::Status::napi_ok {
+        // SAFETY: as above; `function` was just created in `raw`.
+        status = unsafe {
+            sys::napi_add_finalizer(
+                raw,
+                function,
+                data,
+                finalize,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+    }
+    // on failure the function (if any) is not reachable from JavaScript: it was
+    // not handed out, so nothing calls it with the freed `data`
+    if status != sys::Status::napi_ok
+        && let Some(finalize) = finalize
+    {
+        // SAFETY: the finalizer was not registered, so `data` is still ours and
+        // freed exactly once, here.
+        unsafe { finalize(raw, data, ptr::null_mut()) };
+    }
+    ok(status).map(|()| function)
+}
+
+fn delete_refs(env: sys::napi_env, refs: &[sys::napi_ref]) {
+    for &r in refs {
+        // SAFETY: each reference was created in `env` and is deleted once.
+        unsafe { sys::napi_delete_reference(env, r) };
+    }
+}
+
+/// Finalizer of `lookup`: deletes the Server references and frees its data.
+unsafe extern "C" fn drop_server_lookup(env: sys::napi_env, data: *mut c_void, _: *mut c_void) {
+    // SAFETY: `data` came from `Box::into_raw(Box<ServerLookup>)` in `install`,
+    // and Node calls a finalizer once.
+    let lookup = unsafe { Box::from_raw(data.cast::<ServerLookup>()) };
+    delete_refs(env, &lookup.servers);
+}
+
+/// Finalizer of `lookupIndex`: frees its data.
+unsafe extern "C" fn drop_table(_: sys::napi_env, data: *mut c_void, _: *mut c_void) {
+    // SAFETY: `data` came from `Box::into_raw(Box<Arc<Table>>)` in `install`, and
+    // Node calls a finalizer once.
+    drop(unsafe { Box::from_raw(data.cast::<Arc<manageout::Table>>()) });
+}
+
+/// The callback's first argument and `data` pointer.
+///
+/// # Safety
+/// `env` and `info` must be those Node passed to the running callback.
+unsafe fn argument(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Option<(sys::napi_value, *mut c_void)> {
+    let mut argc = 1usize;
+    let mut argv = [ptr::null_mut(); 1];
+    let mut data = ptr::null_mut();
+    // SAFETY: per the caller; `argv` has room for `argc` values (a missing argument
+    // reads as `undefined`).
+    let status = unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            &mut data,
+        )
+    };
+    (status == sys::Status::napi_ok && !data.is_null()).then_some((argv[0], data))
+}
+
+/// The address bits of a JS value, or `None` with an exception thrown.
+fn address(env: sys::napi_env, value: sys::napi_value) -> Option<u128> {
+    let mut buf = [0u8; 64];
+    let mut len = 0usize;
+    // SAFETY: `value` is a value of the live `env`; Node writes at most
+    // `buf.len() - 1` bytes and a NUL into `buf`, and the length to `len`. A
+    // non-string is reported by the status, without an exception.
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut len)
+    };
+    if status == sys::Status::napi_ok && len < buf.len() - 1 {
+        let text = buf.get(..len).and_then(|b| std::str::from_utf8(b).ok());
+        if let Some(bits) = text.and_then(|t| manageout::table::parse_ipv6(t.trim())) {
+            return Some(bits);
+        }
+    }
+    // everything else: the general conversion, with its errors
+    let env = Env::from_raw(env);
+    // SAFETY: `value` is a value of the live `env`.
+    let unknown = unsafe { Unknown::from_napi_value(env.raw(), value) }.ok()?;
+    match crate::address_bits(unknown) {
+        Ok(bits) => Some(bits),
+        Err(fail) => {
+            fail.throw(&env);
+            None
+        }
+    }
+}
+
+/// Runs a callback body, turning a panic into a thrown `Error`.
+fn guarded(env: sys::napi_env, body: impl FnOnce() -> sys::napi_value) -> sys::napi_value {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
+        // SAFETY: `env` is the live env of the running callback.
+        unsafe {
+            sys::napi_throw_error(
+                env,
+                ptr::null(),
+                c"manageout: internal error (a Rust panic)".as_ptr(),
+            )
+        };
+        ptr::null_mut()
+    })
+}
+
+/// `table.lookup(address)`: the frozen Server object, or null.
+unsafe extern "C" fn lookup_cb(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        // SAFETY: `env` and `info` are this callback's.
+        let Some((value, data)) = (unsafe { argument(env, info) }) else {
+            return ptr::null_mut();
+        };
+        // SAFETY: `data` is the `ServerLookup` installed with this function; its
+        // finalizer, the only place it is freed, runs after the last call.
+        let lookup = unsafe { &*data.cast::<ServerLookup>() };
+        let Some(bits) = address(env, value) else {
+            return ptr::null_mut();
+        };
+        let mut out = ptr::null_mut();
+        match lookup
+            .table
+            .lookup(bits)
+            .and_then(|id| lookup.servers.get(id.index()))
+        {
+            // SAFETY: the reference was created in `env` and is alive until the
+            // finalizer; `out` receives the Server object.
+            Some(&server) => unsafe { sys::napi_get_reference_value(env, server, &mut out) },
+            // SAFETY: `env` is live; `out` receives `null`.
+            None => unsafe { sys::napi_get_null(env, &mut out) },
+        };
+        out
+    })
+}
+
+/// `table.lookupIndex(address)`: the server's index, or -1.
+unsafe extern "C" fn lookup_index_cb(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        // SAFETY: `env` and `info` are this callback's.
+        let Some((value, data)) = (unsafe { argument(env, info) }) else {
+            return ptr::null_mut();
+        };
+        // SAFETY: `data` is the `Arc<Table>` installed with this function; its
+        // finalizer, the only place it is freed, runs after the last call.
+        let table = unsafe { &*data.cast::<Arc<manageout::Table>>() };
+        let Some(bits) = address(env, value) else {
+            return ptr::null_mut();
+        };
+        let index = table.lookup(bits).map_or(-1, |id| id.index() as i32);
+        let mut out = ptr::null_mut();
+        // SAFETY: `env` is live; `out` receives the number.
+        unsafe { sys::napi_create_int32(env, index, &mut out) };
+        out
+    })
+}
