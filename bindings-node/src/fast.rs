@@ -1,5 +1,5 @@
-//! The per-address hot path, `table.lookup(address)` and `table.lookupIndex(address)`,
-//! as hand-written Node-API callbacks.
+//! The per-address hot path, `table.lookup(address)`, `table.lookupIndex(address)` and
+//! `prefixMap.lookup(address)`, as hand-written Node-API callbacks.
 //!
 //! Why: a napi-rs 3.16 method spends about 300 ns per call before our code runs (it
 //! checks the class of `this` and records native borrows in a global map), ten times
@@ -7,8 +7,8 @@
 //! and carry their table in the function's `data` pointer, so they need neither `this`
 //! nor a class check: calling one with another receiver (`table.lookup.call(farm, a)`)
 //! still answers from its own table. They are installed as own, non-enumerable
-//! properties of each Table instance, in front of the napi-rs methods of the same
-//! names (which stay on the prototype and give the same answers).
+//! properties of each Table (and PrefixMap) instance, in front of the napi-rs methods
+//! of the same names (which stay on the prototype and give the same answers).
 //!
 //! A string of up to 62 bytes is read into a stack buffer and parsed there; anything
 //! else (bytes, long or invalid strings, other types) goes through the same
@@ -84,26 +84,55 @@ pub(crate) fn install(
         Box::into_raw(index).cast(),
         Some(drop_table),
     )?;
-    let property = |name: &CStr, value| sys::napi_property_descriptor {
+    define(
+        env,
+        instance,
+        &[property(c"lookup", lookup), property(c"lookupIndex", index)],
+    )
+}
+
+/// Defines `lookup` on a PrefixMap `instance` (see the module docs).
+pub(crate) fn install_map(
+    env: &Env,
+    instance: sys::napi_value,
+    map: &Arc<manageout::PrefixMap<i32>>,
+) -> Result<()> {
+    let data = Box::new(Arc::clone(map));
+    let lookup = create(
+        env,
+        c"lookup",
+        Some(map_lookup_cb),
+        Box::into_raw(data).cast(),
+        Some(drop_map),
+    )?;
+    define(env, instance, &[property(c"lookup", lookup)])
+}
+
+/// An own property like a class method: writable and configurable (so tests can
+/// stub it), not enumerable.
+fn property(name: &'static CStr, value: sys::napi_value) -> sys::napi_property_descriptor {
+    sys::napi_property_descriptor {
         utf8name: name.as_ptr(),
         name: ptr::null_mut(),
         method: None,
         getter: None,
         setter: None,
         value,
-        // like a class method: writable and configurable (so tests can stub it),
-        // not enumerable
         attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
         data: ptr::null_mut(),
-    };
-    let properties = [property(c"lookup", lookup), property(c"lookupIndex", index)];
-    // SAFETY: `instance` and both functions are values of the live env `raw`; the
+    }
+}
+
+fn define(
+    env: &Env,
+    instance: sys::napi_value,
+    properties: &[sys::napi_property_descriptor],
+) -> Result<()> {
+    // SAFETY: `instance` and the functions are values of the live env; the
     // descriptors point at static names and live for the call.
-    ok(
-        unsafe {
-            sys::napi_define_properties(raw, instance, properties.len(), properties.as_ptr())
-        },
-    )
+    ok(unsafe {
+        sys::napi_define_properties(env.raw(), instance, properties.len(), properties.as_ptr())
+    })
 }
 
 /// Creates function `name` calling `cb` with `data`, and has `finalize` free `data`
@@ -167,6 +196,13 @@ unsafe extern "C" fn drop_table(_: sys::napi_env, data: *mut c_void, _: *mut c_v
     // SAFETY: `data` came from `Box::into_raw(Box<Arc<Table>>)` in `install`, and
     // Node calls a finalizer once.
     drop(unsafe { Box::from_raw(data.cast::<Arc<manageout::Table>>()) });
+}
+
+/// Finalizer of a PrefixMap's `lookup`: frees its data.
+unsafe extern "C" fn drop_map(_: sys::napi_env, data: *mut c_void, _: *mut c_void) {
+    // SAFETY: `data` came from `Box::into_raw(Box<Arc<PrefixMap<i32>>>)` in
+    // `install_map`, and Node calls a finalizer once.
+    drop(unsafe { Box::from_raw(data.cast::<Arc<manageout::PrefixMap<i32>>>()) });
 }
 
 /// The callback's first argument and `data` pointer.
@@ -291,6 +327,33 @@ unsafe extern "C" fn lookup_index_cb(
         let mut out = ptr::null_mut();
         // SAFETY: `env` is live; `out` receives the number.
         unsafe { sys::napi_create_int32(env, index, &mut out) };
+        out
+    })
+}
+
+/// `prefixMap.lookup(address)`: the value, or null.
+unsafe extern "C" fn map_lookup_cb(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    guarded(env, || {
+        // SAFETY: `env` and `info` are this callback's.
+        let Some((value, data)) = (unsafe { argument(env, info) }) else {
+            return ptr::null_mut();
+        };
+        // SAFETY: `data` is the `Arc<PrefixMap>` installed with this function; its
+        // finalizer, the only place it is freed, runs after the last call.
+        let map = unsafe { &*data.cast::<Arc<manageout::PrefixMap<i32>>>() };
+        let Some(bits) = address(env, value) else {
+            return ptr::null_mut();
+        };
+        let mut out = ptr::null_mut();
+        match map.lookup(bits) {
+            // SAFETY: `env` is live; `out` receives the number.
+            Some(&v) => unsafe { sys::napi_create_int32(env, v, &mut out) },
+            // SAFETY: `env` is live; `out` receives `null`.
+            None => unsafe { sys::napi_get_null(env, &mut out) },
+        };
         out
     })
 }

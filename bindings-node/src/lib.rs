@@ -511,7 +511,7 @@ impl Table {
 /// A generic IPv6 prefix -> integer map with longest-prefix match.
 #[napi]
 pub struct PrefixMap {
-    map: CorePrefixMap<i32>,
+    map: Arc<CorePrefixMap<i32>>,
 }
 
 #[napi]
@@ -520,8 +520,10 @@ impl PrefixMap {
     /// repeated prefix. Throws for host bits set (`MO_INVALID_PREFIX`) or values
     /// outside 0..2**31-1 (`MO_INVALID_VALUE`).
     #[napi(constructor, ts_args_type = "entries: Iterable<[string, number]>")]
-    pub fn new(env: Env, entries: Vec<Unknown<'_>>) -> Result<Self> {
-        Self::build(entries).map_err(|f| f.throw(&env))
+    pub fn new(env: Env, this: This<'_>, entries: Vec<Unknown<'_>>) -> Result<Self> {
+        let map = Self::build(entries).map_err(|f| f.throw(&env))?;
+        fast::install_map(&env, this.raw(), &map.map)?;
+        Ok(map)
     }
 
     fn build(entries: Vec<Unknown<'_>>) -> Checked<Self> {
@@ -552,7 +554,7 @@ impl PrefixMap {
             pairs.push((net, value as i32));
         }
         CorePrefixMap::new(pairs)
-            .map(|map| Self { map })
+            .map(|map| Self { map: Arc::new(map) })
             .map_err(|e| match e {
                 manageout::Error::TooManyPrefixes { .. } => {
                     Fail::new(Code::InvalidValue, e.to_string())

@@ -142,6 +142,25 @@ test("each table's own lookup functions answer like the prototype methods, whate
   throwsCode(() => lookup(), TypeError, 'MO_INVALID_ADDRESS', /undefined/)
 })
 
+test("a PrefixMap's own lookup answers like the prototype method, whatever the receiver", () => {
+  const map = new PrefixMap([['2001:db8::/32', 7], ['2001:db8:1::/48', 9]])
+  assert.ok(Object.hasOwn(map, 'lookup'))
+  assert.deepEqual(Object.keys(map), [])
+  const { lookup } = map
+  for (const a of ['2001:db8::1', '2001:db8:1::1', '::1', `${' '.repeat(70)}2001:db8:1::1`, pack('2001:db8:1::2')]) {
+    const want = PrefixMap.prototype.lookup.call(map, a)
+    assert.equal(map.lookup(a), want, String(a))
+    assert.equal(lookup.call(null, a), want, `detached, ${a}`)
+  }
+  assert.equal(lookup('2001:db8:1::1'), 9)
+  for (const bad of ['2001:db8::zz', 'y'.repeat(80), 7n, Buffer.alloc(15)]) {
+    let want
+    assert.throws(() => PrefixMap.prototype.lookup.call(map, bad), (e) => { want = e; return true })
+    const got = throwsCode(() => lookup(bad), want.constructor, want.code)
+    assert.equal(got.message, want.message)
+  }
+})
+
 test('a detached lookup function outlives its table; dropped tables are freed', () => {
   const script = `
     const { Farm } = require(${JSON.stringify(path.join(__dirname, '..'))})
