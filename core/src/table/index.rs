@@ -5,8 +5,9 @@
 //! (adjacent ranges with the same answer merged). A lookup finds the range holding
 //! the address.
 //!
-//! - [`Ranges`]: for small sets (a DirectAccess farm), the range starts in one array,
-//!   searched by a branch-free binary search that stays in L1 cache.
+//! - [`Ranges`]: for small sets (a DirectAccess farm), either a direct window (every
+//!   boundary in one small aligned block: one read) or the range starts in one
+//!   array, searched by a branch-free binary search that stays in L1 cache.
 //! - [`Trie`]: for large sets (routing tables), a Poptrie-style multibit trie: a
 //!   direct-indexed first level on the top 20 bits (4 MiB), then nodes of stride 7
 //!   whose children and leaves are packed and found by popcount over two 128-bit
