@@ -348,10 +348,12 @@ impl Trie {
             leaves: Vec::new(),
         };
         let width = 1u128 << (128 - DIRECT_BITS);
-        let mut direct = Vec::with_capacity(1 << DIRECT_BITS);
+        let slots = 1usize << DIRECT_BITS;
+        let mut direct = Vec::with_capacity(slots);
         let mut j = 0usize;
-        for i in 0..(1u128 << DIRECT_BITS) {
-            let a = i * width;
+        // `direct.len()` is the slot being filled
+        while direct.len() < slots {
+            let a = direct.len() as u128 * width;
             let z = a + (width - 1);
             while j + 1 < ranges.len() && ranges[j + 1].0 <= a {
                 j += 1;
@@ -363,7 +365,12 @@ impl Trie {
                 b.nodes[idx] = node;
                 direct.push(idx as u32);
             } else {
-                direct.push(direct_leaf(ranges[j].1));
+                // this slot and every one before the slot holding the next boundary
+                // (which is past `z`) are the same leaf: filled in one go
+                let next = ranges
+                    .get(j + 1)
+                    .map_or(slots, |r| (r.0 >> (128 - DIRECT_BITS)) as usize);
+                direct.resize(next.max(direct.len() + 1), direct_leaf(ranges[j].1));
             }
         }
         Self {
