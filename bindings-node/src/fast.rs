@@ -26,11 +26,72 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, sys};
 
-/// What `lookup` needs: the table and strong references to its frozen Server
-/// objects (deleted by the function's finalizer).
+/// What a lookup function carries in its `data` pointer: how it answers, and what
+/// its finalizer releases besides the memory.
+trait Lookup: Sized {
+    /// The JS answer for an address (`null` for no match).
+    fn answer(&self, env: sys::napi_env, bits: u128) -> sys::napi_value;
+
+    /// Releases what the value holds in `env` (called by the finalizer).
+    fn release(self, _env: sys::napi_env) {}
+}
+
+/// `table.lookup`: the table and strong references to its frozen Server objects.
 struct ServerLookup {
     table: Arc<manageout::Table>,
     servers: Vec<sys::napi_ref>,
+}
+
+impl Lookup for ServerLookup {
+    fn answer(&self, env: sys::napi_env, bits: u128) -> sys::napi_value {
+        let server = self
+            .table
+            .lookup(bits)
+            .and_then(|id| self.servers.get(id.index()));
+        let Some(&server) = server else {
+            return null(env);
+        };
+        let mut out = ptr::null_mut();
+        // SAFETY: the reference was created in `env` and lives until `release`;
+        // `out` receives the Server object.
+        unsafe { sys::napi_get_reference_value(env, server, &mut out) };
+        out
+    }
+
+    fn release(self, env: sys::napi_env) {
+        delete_refs(env, &self.servers);
+    }
+}
+
+/// `table.lookupIndex`: the server's index, or -1.
+impl Lookup for Arc<manageout::Table> {
+    fn answer(&self, env: sys::napi_env, bits: u128) -> sys::napi_value {
+        int32(env, self.lookup(bits).map_or(-1, |id| id.index() as i32))
+    }
+}
+
+/// `prefixMap.lookup`: the value, or null.
+impl Lookup for Arc<manageout::PrefixMap<i32>> {
+    fn answer(&self, env: sys::napi_env, bits: u128) -> sys::napi_value {
+        match self.lookup(bits) {
+            Some(&v) => int32(env, v),
+            None => null(env),
+        }
+    }
+}
+
+fn int32(env: sys::napi_env, v: i32) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: `env` is the running callback's; `out` receives the number.
+    unsafe { sys::napi_create_int32(env, v, &mut out) };
+    out
+}
+
+fn null(env: sys::napi_env) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: `env` is the running callback's; `out` receives `null`.
+    unsafe { sys::napi_get_null(env, &mut out) };
+    out
 }
 
 fn ok(status: sys::napi_status) -> Result<()> {
@@ -57,7 +118,7 @@ pub(crate) fn install(
     for &server in servers {
         let mut r = ptr::null_mut();
         // SAFETY: `raw` is the live env of this call and `server` a value of it;
-        // the reference is deleted by `drop_server_lookup`, or below on failure.
+        // the reference is deleted by `ServerLookup::release`, or below on failure.
         let status = unsafe { sys::napi_create_reference(raw, server, 1, &mut r) };
         if let Err(e) = ok(status) {
             delete_refs(raw, &refs);
@@ -65,25 +126,12 @@ pub(crate) fn install(
         }
         refs.push(r);
     }
-    let lookup = Box::new(ServerLookup {
+    let lookup = ServerLookup {
         table: Arc::clone(table),
         servers: refs,
-    });
-    let lookup = create(
-        env,
-        c"lookup",
-        Some(lookup_cb),
-        Box::into_raw(lookup).cast(),
-        Some(drop_server_lookup),
-    )?;
-    let index = Box::new(Arc::clone(table));
-    let index = create(
-        env,
-        c"lookupIndex",
-        Some(lookup_index_cb),
-        Box::into_raw(index).cast(),
-        Some(drop_table),
-    )?;
+    };
+    let lookup = create(env, c"lookup", lookup)?;
+    let index = create(env, c"lookupIndex", Arc::clone(table))?;
     define(
         env,
         instance,
@@ -97,14 +145,7 @@ pub(crate) fn install_map(
     instance: sys::napi_value,
     map: &Arc<manageout::PrefixMap<i32>>,
 ) -> Result<()> {
-    let data = Box::new(Arc::clone(map));
-    let lookup = create(
-        env,
-        c"lookup",
-        Some(map_lookup_cb),
-        Box::into_raw(data).cast(),
-        Some(drop_map),
-    )?;
+    let lookup = create(env, c"lookup", Arc::clone(map))?;
     define(env, instance, &[property(c"lookup", lookup)])
 }
 
@@ -135,22 +176,27 @@ fn define(
     })
 }
 
-/// Creates function `name` calling `cb` with `data`, and has `finalize` free `data`
-/// when the function is collected. On failure `data` is freed here.
-fn create(
-    env: &Env,
-    name: &CStr,
-    cb: sys::napi_callback,
-    data: *mut c_void,
-    finalize: sys::napi_finalize,
-) -> Result<sys::napi_value> {
+/// Creates function `name` answering with `data` ([`callback`]), and has
+/// [`finalize`] release `data` when the function is collected. On failure `data` is
+/// released here.
+fn create<T: Lookup>(env: &Env, name: &CStr, data: T) -> Result<sys::napi_value> {
     let raw = env.raw();
+    let data: *mut c_void = Box::into_raw(Box::new(data)).cast();
     let mut function = ptr::null_mut();
     // SAFETY: `raw` is the live env of this call; `name` is NUL-terminated
-    // (length -1 says so); `data` is handed to `cb` on every call and stays valid
-    // until `finalize` runs, which is only after the function is unreachable.
-    let mut status =
-        unsafe { sys::napi_create_function(raw, name.as_ptr(), -1, cb, data, &mut function) };
+    // (length -1 says so); `data` is handed to `callback::<T>` on every call and
+    // stays valid until `finalize::<T>` runs, which is only after the function is
+    // unreachable.
+    let mut status = unsafe {
+        sys::napi_create_function(
+            raw,
+            name.as_ptr(),
+            -1,
+            Some(callback::<T>),
+            data,
+            &mut function,
+        )
+    };
     if status == sys::Status::napi_ok {
         // SAFETY: as above; `function` was just created in `raw`.
         status = unsafe {
@@ -158,20 +204,18 @@ fn create(
                 raw,
                 function,
                 data,
-                finalize,
+                Some(finalize::<T>),
                 ptr::null_mut(),
                 ptr::null_mut(),
             )
         };
     }
     // on failure the function (if any) is not reachable from JavaScript: it was
-    // not handed out, so nothing calls it with the freed `data`
-    if status != sys::Status::napi_ok
-        && let Some(finalize) = finalize
-    {
+    // not handed out, so nothing calls it with the released `data`
+    if status != sys::Status::napi_ok {
         // SAFETY: the finalizer was not registered, so `data` is still ours and
-        // freed exactly once, here.
-        unsafe { finalize(raw, data, ptr::null_mut()) };
+        // released exactly once, here.
+        unsafe { finalize::<T>(raw, data, ptr::null_mut()) };
     }
     ok(status).map(|()| function)
 }
@@ -183,52 +227,58 @@ fn delete_refs(env: sys::napi_env, refs: &[sys::napi_ref]) {
     }
 }
 
-/// Finalizer of `lookup`: deletes the Server references and frees its data.
-unsafe extern "C" fn drop_server_lookup(env: sys::napi_env, data: *mut c_void, _: *mut c_void) {
-    // SAFETY: `data` came from `Box::into_raw(Box<ServerLookup>)` in `install`,
-    // and Node calls a finalizer once.
-    let lookup = unsafe { Box::from_raw(data.cast::<ServerLookup>()) };
-    delete_refs(env, &lookup.servers);
+/// The finalizer of a function made by [`create`]: releases its `T`.
+unsafe extern "C" fn finalize<T: Lookup>(env: sys::napi_env, data: *mut c_void, _: *mut c_void) {
+    // SAFETY: `data` came from `Box::into_raw(Box<T>)` in `create::<T>`, and Node
+    // calls a finalizer once (or `create` does, when it was not registered).
+    let data = unsafe { Box::from_raw(data.cast::<T>()) };
+    data.release(env);
 }
 
-/// Finalizer of `lookupIndex`: frees its data.
-unsafe extern "C" fn drop_table(_: sys::napi_env, data: *mut c_void, _: *mut c_void) {
-    // SAFETY: `data` came from `Box::into_raw(Box<Arc<Table>>)` in `install`, and
-    // Node calls a finalizer once.
-    drop(unsafe { Box::from_raw(data.cast::<Arc<manageout::Table>>()) });
-}
-
-/// Finalizer of a PrefixMap's `lookup`: frees its data.
-unsafe extern "C" fn drop_map(_: sys::napi_env, data: *mut c_void, _: *mut c_void) {
-    // SAFETY: `data` came from `Box::into_raw(Box<Arc<PrefixMap<i32>>>)` in
-    // `install_map`, and Node calls a finalizer once.
-    drop(unsafe { Box::from_raw(data.cast::<Arc<manageout::PrefixMap<i32>>>()) });
-}
-
-/// The callback's first argument and `data` pointer.
-///
-/// # Safety
-/// `env` and `info` must be those Node passed to the running callback.
-unsafe fn argument(
+/// The callback of a function made by [`create`]: reads the address and answers
+/// with the function's `T`, turning a panic into a thrown `Error`.
+unsafe extern "C" fn callback<T: Lookup>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-) -> Option<(sys::napi_value, *mut c_void)> {
-    let mut argc = 1usize;
-    let mut argv = [ptr::null_mut(); 1];
-    let mut data = ptr::null_mut();
-    // SAFETY: per the caller; `argv` has room for `argc` values (a missing argument
-    // reads as `undefined`).
-    let status = unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            ptr::null_mut(),
-            &mut data,
-        )
+) -> sys::napi_value {
+    let body = || {
+        let mut argc = 1usize;
+        let mut argv = [ptr::null_mut(); 1];
+        let mut data = ptr::null_mut();
+        // SAFETY: `env` and `info` are this callback's; `argv` has room for `argc`
+        // values (a missing argument reads as `undefined`).
+        let status = unsafe {
+            sys::napi_get_cb_info(
+                env,
+                info,
+                &mut argc,
+                argv.as_mut_ptr(),
+                ptr::null_mut(),
+                &mut data,
+            )
+        };
+        if status != sys::Status::napi_ok || data.is_null() {
+            return ptr::null_mut();
+        }
+        // SAFETY: `data` is the `T` `create::<T>` made for this function; its
+        // finalizer, the only place it is released, runs after the last call.
+        let data = unsafe { &*data.cast::<T>() };
+        match address(env, argv[0]) {
+            Some(bits) => data.answer(env, bits),
+            None => ptr::null_mut(),
+        }
     };
-    (status == sys::Status::napi_ok && !data.is_null()).then_some((argv[0], data))
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
+        // SAFETY: `env` is the live env of the running callback.
+        unsafe {
+            sys::napi_throw_error(
+                env,
+                ptr::null(),
+                c"manageout: internal error (a Rust panic)".as_ptr(),
+            )
+        };
+        ptr::null_mut()
+    })
 }
 
 /// The address bits of a JS value, or `None` with an exception thrown.
@@ -258,102 +308,4 @@ fn address(env: sys::napi_env, value: sys::napi_value) -> Option<u128> {
             None
         }
     }
-}
-
-/// Runs a callback body, turning a panic into a thrown `Error`.
-fn guarded(env: sys::napi_env, body: impl FnOnce() -> sys::napi_value) -> sys::napi_value {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
-        // SAFETY: `env` is the live env of the running callback.
-        unsafe {
-            sys::napi_throw_error(
-                env,
-                ptr::null(),
-                c"manageout: internal error (a Rust panic)".as_ptr(),
-            )
-        };
-        ptr::null_mut()
-    })
-}
-
-/// `table.lookup(address)`: the frozen Server object, or null.
-unsafe extern "C" fn lookup_cb(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    guarded(env, || {
-        // SAFETY: `env` and `info` are this callback's.
-        let Some((value, data)) = (unsafe { argument(env, info) }) else {
-            return ptr::null_mut();
-        };
-        // SAFETY: `data` is the `ServerLookup` installed with this function; its
-        // finalizer, the only place it is freed, runs after the last call.
-        let lookup = unsafe { &*data.cast::<ServerLookup>() };
-        let Some(bits) = address(env, value) else {
-            return ptr::null_mut();
-        };
-        let mut out = ptr::null_mut();
-        match lookup
-            .table
-            .lookup(bits)
-            .and_then(|id| lookup.servers.get(id.index()))
-        {
-            // SAFETY: the reference was created in `env` and is alive until the
-            // finalizer; `out` receives the Server object.
-            Some(&server) => unsafe { sys::napi_get_reference_value(env, server, &mut out) },
-            // SAFETY: `env` is live; `out` receives `null`.
-            None => unsafe { sys::napi_get_null(env, &mut out) },
-        };
-        out
-    })
-}
-
-/// `table.lookupIndex(address)`: the server's index, or -1.
-unsafe extern "C" fn lookup_index_cb(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    guarded(env, || {
-        // SAFETY: `env` and `info` are this callback's.
-        let Some((value, data)) = (unsafe { argument(env, info) }) else {
-            return ptr::null_mut();
-        };
-        // SAFETY: `data` is the `Arc<Table>` installed with this function; its
-        // finalizer, the only place it is freed, runs after the last call.
-        let table = unsafe { &*data.cast::<Arc<manageout::Table>>() };
-        let Some(bits) = address(env, value) else {
-            return ptr::null_mut();
-        };
-        let index = table.lookup(bits).map_or(-1, |id| id.index() as i32);
-        let mut out = ptr::null_mut();
-        // SAFETY: `env` is live; `out` receives the number.
-        unsafe { sys::napi_create_int32(env, index, &mut out) };
-        out
-    })
-}
-
-/// `prefixMap.lookup(address)`: the value, or null.
-unsafe extern "C" fn map_lookup_cb(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    guarded(env, || {
-        // SAFETY: `env` and `info` are this callback's.
-        let Some((value, data)) = (unsafe { argument(env, info) }) else {
-            return ptr::null_mut();
-        };
-        // SAFETY: `data` is the `Arc<PrefixMap>` installed with this function; its
-        // finalizer, the only place it is freed, runs after the last call.
-        let map = unsafe { &*data.cast::<Arc<manageout::PrefixMap<i32>>>() };
-        let Some(bits) = address(env, value) else {
-            return ptr::null_mut();
-        };
-        let mut out = ptr::null_mut();
-        match map.lookup(bits) {
-            // SAFETY: `env` is live; `out` receives the number.
-            Some(&v) => unsafe { sys::napi_create_int32(env, v, &mut out) },
-            // SAFETY: `env` is live; `out` receives `null`.
-            None => unsafe { sys::napi_get_null(env, &mut out) },
-        };
-        out
-    })
 }

@@ -142,6 +142,19 @@ fn packed(bytes: &[u8]) -> Checked<&[[u8; 16]]> {
     }
 }
 
+/// `Int32Array` answers for packed 16-byte addresses, filled by a core batch lookup
+/// (`batch(keys, out)`, whose slices have the same length).
+fn lookup_packed(
+    env: &Env,
+    addresses: &[u8],
+    batch: impl FnOnce(&[[u8; 16]], &mut [i32]) -> std::result::Result<(), manageout::Error>,
+) -> Result<Int32Array> {
+    let keys = packed(addresses).map_err(|f| f.throw(env))?;
+    let mut out = vec![-1i32; keys.len()];
+    batch(keys, &mut out).map_err(|e| Fail::new(Code::InvalidLength, e.to_string()).throw(env))?;
+    Ok(Int32Array::new(out))
+}
+
 /// One finding about a farm.
 #[napi(object)]
 pub struct Diagnostic {
@@ -487,12 +500,10 @@ impl Table {
     /// Server indexes (-1 for none) for packed 16-byte addresses.
     #[napi]
     pub fn lookup_many(&self, env: Env, addresses: &[u8]) -> Result<Int32Array> {
-        let keys = packed(addresses).map_err(|f| f.throw(&env))?;
-        let mut out = vec![-1i32; keys.len()];
-        self.table
-            .lookup_batch_map(keys, &mut out, |id| id.map_or(-1, |id| id.index() as i32))
-            .map_err(|e| Fail::new(Code::InvalidLength, e.to_string()).throw(&env))?;
-        Ok(Int32Array::new(out))
+        lookup_packed(&env, addresses, |keys, out| {
+            self.table
+                .lookup_batch_map(keys, out, |id| id.map_or(-1, |id| id.index() as i32))
+        })
     }
 
     /// The servers (frozen); a server's position is the index `lookupMany` returns.
@@ -573,14 +584,10 @@ impl PrefixMap {
     /// Values (-1 for none) for packed 16-byte addresses.
     #[napi]
     pub fn lookup_many(&self, env: Env, addresses: &[u8]) -> Result<Int32Array> {
-        let keys = packed(addresses).map_err(|f| f.throw(&env))?;
-        // the map's batch lookup: lockstep walks over a large trie
-        let mut out = vec![-1i32; keys.len()];
-        // same lengths by construction: the call cannot fail
-        let _ = self
-            .map
-            .lookup_batch_map(keys, &mut out, |v| v.copied().unwrap_or(-1));
-        Ok(Int32Array::new(out))
+        lookup_packed(&env, addresses, |keys, out| {
+            self.map
+                .lookup_batch_map(keys, out, |v| v.copied().unwrap_or(-1))
+        })
     }
 
     /// The number of distinct prefixes.

@@ -128,6 +128,20 @@ fn packed_addresses<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Option<Packed<'a>
     Ok(Some(packed))
 }
 
+/// `array('i')` answers for packed addresses, filled by a core batch lookup
+/// (`batch(keys, out)`, whose slices have the same length) without the GIL.
+fn lookup_packed<'py>(
+    py: Python<'py>,
+    packed: &Packed<'_>,
+    batch: impl FnOnce(&[[u8; 16]], &mut [i32]) -> Result<(), manageout::Error> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keys = packed.bytes().as_chunks::<16>().0;
+    let mut out = vec![-1i32; keys.len()];
+    py.detach(|| batch(keys, &mut out))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    int_array(py, &out)
+}
+
 /// `array.array('i', values)`, filled with one copy.
 fn int_array<'py>(py: Python<'py>, values: &[i32]) -> PyResult<Bound<'py, PyAny>> {
     let array_type = ARRAY.import(py, "array", "array")?;
@@ -468,13 +482,9 @@ impl Table {
     ) -> PyResult<Bound<'py, PyAny>> {
         if let Some(packed) = packed_addresses(addresses)? {
             let table = &self.table;
-            let keys = packed.bytes().as_chunks::<16>().0;
-            let mut out = vec![-1i32; keys.len()];
-            py.detach(|| {
-                table.lookup_batch_map(keys, &mut out, |id| id.map_or(-1, |id| id.index() as i32))
-            })
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-            return int_array(py, &out);
+            return lookup_packed(py, &packed, |keys, out| {
+                table.lookup_batch_map(keys, out, |id| id.map_or(-1, |id| id.index() as i32))
+            });
         }
         let mut out = Vec::new();
         for item in addresses.try_iter()? {
@@ -550,12 +560,9 @@ impl PrefixMap {
     ) -> PyResult<Bound<'py, PyAny>> {
         if let Some(packed) = packed_addresses(addresses)? {
             let map = &self.map;
-            // the map's batch lookup (lockstep walks over a large trie), without the GIL
-            let keys = packed.bytes().as_chunks::<16>().0;
-            let mut out = vec![-1i32; keys.len()];
-            py.detach(|| map.lookup_batch_map(keys, &mut out, |v| v.map_or(-1, |v| *v as i32)))
-                .map_err(|e| PyValueError::new_err(e.to_string()))?;
-            return int_array(py, &out);
+            return lookup_packed(py, &packed, |keys, out| {
+                map.lookup_batch_map(keys, out, |v| v.map_or(-1, |v| *v as i32))
+            });
         }
         let mut out = Vec::new();
         for item in addresses.try_iter()? {

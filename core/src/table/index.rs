@@ -99,7 +99,7 @@ const WINDOW_BITS: u32 = 12;
 #[derive(Clone, Debug)]
 struct Window {
     base: u64,
-    /// `2^width` addresses (of the top 64 bits) are inside; `u64::MAX` for all.
+    /// The last offset inside the block, `2^width - 1`.
     span_last: u64,
     shift: u32,
     /// `slots` answers, then the answer below the block, then the one above it.
@@ -107,14 +107,14 @@ struct Window {
 }
 
 impl Window {
-    /// The window for these ranges, if they fit one (see [`Window`]).
+    /// The window for these ranges (every start with a zero low half, the first
+    /// 0), if they fit one (see [`Window`]).
     fn new(ranges: &[(u128, u32)]) -> Option<Self> {
         let (first, rest) = ranges.split_first()?;
-        let (lo, hi) = (rest.first()?.0, rest.last()?.0);
-        if first.0 != 0 || rest.iter().any(|r| r.0 as u64 != 0) {
-            return None;
-        }
-        let (lo, hi) = ((lo >> 64) as u64, (hi >> 64) as u64);
+        let (lo, hi) = (
+            (rest.first()?.0 >> 64) as u64,
+            (rest.last()?.0 >> 64) as u64,
+        );
         // the block: the common leading bits of every start (they are sorted, so of
         // the first and the last); its offsets take `width` bits
         let width = 64 - (lo ^ hi).leading_zeros();
@@ -219,7 +219,7 @@ fn search<T: Copy>(starts: &[T], x: T, pad: T, le: impl Fn(T, T) -> bool) -> usi
 impl Ranges {
     pub(crate) fn new(ranges: &[(u128, u32)]) -> Self {
         let narrow = ranges.iter().all(|r| r.0 as u64 == 0);
-        let starts = if let Some(window) = Window::new(ranges) {
+        let starts = if let Some(window) = narrow.then(|| Window::new(ranges)).flatten() {
             Starts::Window(window)
         } else if narrow && ranges.len() <= TINY {
             let mut tiny = [u64::MAX; TINY];
@@ -273,7 +273,7 @@ impl Ranges {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         let starts = match &self.starts {
-            Starts::Window(w) => w.values.len() * 4 + 24,
+            Starts::Window(w) => w.values.len() * 4 + size_of::<Window>(),
             Starts::Tiny(_) => TINY * 8,
             Starts::Narrow(s) => s.len() * 8,
             Starts::Wide(s) => s.len() * 16,

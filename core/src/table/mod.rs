@@ -165,9 +165,10 @@ pub enum Layout {
     /// Ranges for small sets (up to 512 flattened ranges), the trie for larger ones.
     #[default]
     Auto,
-    /// Branch-free binary search over sorted range starts.
+    /// The flat forms: a direct window when every boundary lies in one small
+    /// block, else a branch-free search over sorted range starts.
     Ranges,
-    /// Poptrie-style multibit trie with a 16-bit direct first level.
+    /// Poptrie-style multibit trie with a 20-bit direct first level.
     Trie,
 }
 
