@@ -37,7 +37,7 @@
 //! assert_eq!(route.next_hop.to_string(), "2131::201");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod audit;

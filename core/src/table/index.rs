@@ -282,41 +282,36 @@ impl Ranges {
     }
 }
 
-/// One trie node: 128 slots (7 address bits), each either a child node or a leaf.
-/// Bit `i` of `children` is set when slot `i` is a child; bit `i` of `leaf_runs` is
-/// set where a run of equal leaves starts. Children are stored contiguously from
-/// `child_base`, leaf values from `leaf_base`. The bitmaps are kept as two `u64`
-/// halves (low half first) so that a node is 40 bytes, 8-aligned.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
-struct Node {
-    children: [u64; 2],
-    leaf_runs: [u64; 2],
-    child_base: u32,
-    leaf_base: u32,
-}
-
-#[inline(always)]
-fn bits(halves: [u64; 2]) -> u128 {
-    u128::from(halves[0]) | (u128::from(halves[1]) << 64)
-}
-
 const DIRECT_BITS: u32 = 20;
 const STRIDE: u32 = 7;
 const SLOTS: u32 = 1 << STRIDE;
+/// Flag of an entry that is an answer (a leaf); without it an entry is a node's
+/// offset in the arena.
 const LEAF: u32 = 1 << 31;
 const LEAF_NONE: u32 = LEAF - 1;
+/// Words of a node before its entries: the two halves of its run bitmap.
+const HEADER: usize = 2;
 
 /// Poptrie-style multibit trie with a direct-indexed first level.
+///
+/// Every entry (of the direct array, or of a node) is either a leaf (`LEAF` set:
+/// the answer) or the offset of a node in `arena`. A node covers 128 slots (7
+/// address bits). Its slots fall into runs of equal entries (each child slot a run
+/// of its own); bit `i` of its 128-bit run bitmap (words `o` and `o + 1`, low half
+/// first) is set where a run starts, and the runs' entries follow the bitmap, two
+/// per word, low half first. Slot `s`'s entry is entry number
+/// `popcount(bitmap & (2 << s) - 1) - 1`: a sparse node is one cache line, and the
+/// last step reads the answer from the node itself.
 #[derive(Clone, Debug)]
 pub(crate) struct Trie {
+    /// Whether the CPU has `popcnt` (x86_64 only).
+    popcnt: bool,
     direct: Box<[u32]>,
-    nodes: Box<[Node]>,
-    leaves: Box<[u32]>,
+    arena: Box<[u64]>,
 }
 
-/// Encodes an entry (or [`NONE`]) as a direct-array leaf.
-const fn direct_leaf(value: u32) -> u32 {
+/// Encodes an entry (or [`NONE`]) as a leaf.
+const fn leaf(value: u32) -> u32 {
     if value == NONE {
         LEAF | LEAF_NONE
     } else {
@@ -324,18 +319,52 @@ const fn direct_leaf(value: u32) -> u32 {
     }
 }
 
-/// Decodes a direct-array leaf.
+/// Decodes a leaf.
 #[inline(always)]
 const fn leaf_value(e: u32) -> u32 {
     let v = e & !LEAF;
     if v == LEAF_NONE { NONE } else { v }
 }
 
-/// One step down the trie from node `node` for address `x` at `depth`: the next
-/// node's index, or the answer.
-enum Step {
-    Down(usize),
-    Done(u32),
+/// Whether the running CPU has the `popcnt` instruction, which the trie's lookups
+/// are compiled for when it does.
+fn has_popcnt() -> bool {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    return std::arch::is_x86_feature_detected!("popcnt");
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    false
+}
+
+/// Lookups a batch walks in lockstep.
+const LANES: usize = 32;
+
+/// The direct-array slot of `x`.
+#[inline(always)]
+const fn direct_index(x: u128) -> usize {
+    (x >> (128 - DIRECT_BITS)) as usize
+}
+
+/// Asks the CPU to start loading the cache line holding byte `offset` of `slice[i]`
+/// (if it is in bounds; otherwise some line nobody reads) without waiting for it.
+#[inline(always)]
+#[allow(unsafe_code)]
+fn prefetch<T>(slice: &[T], i: usize, offset: usize) {
+    let p = slice
+        .as_ptr()
+        .wrapping_add(i)
+        .cast::<i8>()
+        .wrapping_add(offset);
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse", not(miri)))]
+    // SAFETY: the only requirement of `_mm_prefetch` is the SSE target feature,
+    // which the `cfg` above checks at compile time (every x86_64 target has it). A
+    // prefetch is a hint: it never faults, whatever the address, and changes nothing
+    // the program can observe; `p` is formed with `wrapping_add`, which is defined
+    // for any offset.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse", not(miri))))]
+    let _ = p;
 }
 
 impl Trie {
@@ -344,8 +373,7 @@ impl Trie {
     pub(crate) fn new(ranges: &[(u128, u32)]) -> Self {
         let mut b = Builder {
             ranges,
-            nodes: Vec::new(),
-            leaves: Vec::new(),
+            arena: Vec::new(),
         };
         let width = 1u128 << (128 - DIRECT_BITS);
         let slots = 1usize << DIRECT_BITS;
@@ -359,141 +387,190 @@ impl Trie {
                 j += 1;
             }
             if j + 1 < ranges.len() && ranges[j + 1].0 <= z {
-                let idx = b.nodes.len();
-                b.nodes.push(Node::default());
-                let node = b.node(a, DIRECT_BITS, j);
-                b.nodes[idx] = node;
-                direct.push(idx as u32);
+                direct.push(b.node(a, DIRECT_BITS, j));
             } else {
                 // this slot and every one before the slot holding the next boundary
                 // (which is past `z`) are the same leaf: filled in one go
                 let next = ranges
                     .get(j + 1)
                     .map_or(slots, |r| (r.0 >> (128 - DIRECT_BITS)) as usize);
-                direct.resize(next.max(direct.len() + 1), direct_leaf(ranges[j].1));
+                direct.resize(next.max(direct.len() + 1), leaf(ranges[j].1));
             }
         }
         Self {
+            popcnt: has_popcnt(),
             direct: direct.into_boxed_slice(),
-            nodes: b.nodes.into_boxed_slice(),
-            leaves: b.leaves.into_boxed_slice(),
+            arena: b.arena.into_boxed_slice(),
         }
     }
 
     #[inline(always)]
     fn first(&self, x: u128) -> u32 {
         self.direct
-            .get((x >> (128 - DIRECT_BITS)) as usize)
+            .get(direct_index(x))
             .copied()
             .unwrap_or(LEAF | LEAF_NONE)
     }
 
+    /// The entry of the node at `node` for the slot in the top 7 bits of `key`.
     #[inline(always)]
-    fn step(&self, idx: usize, x: u128, depth: u32) -> Step {
-        let Some(node) = self.nodes.get(idx) else {
-            return Step::Done(NONE);
+    fn entry(&self, node: usize, key: u128) -> u32 {
+        let (Some(&lo), Some(&hi)) = (self.arena.get(node), self.arena.get(node + 1)) else {
+            return LEAF | LEAF_NONE;
         };
-        let slot = ((x << depth) >> (128 - STRIDE)) as u32;
-        let bit = 1u128 << slot;
-        let upto = (bit << 1).wrapping_sub(1);
-        let children = bits(node.children);
-        if children & bit != 0 {
-            Step::Down(node.child_base as usize + (children & upto).count_ones() as usize - 1)
+        let slot = (key >> (128 - STRIDE)) as u32;
+        let upto = u64::MAX >> (63 - (slot & 63));
+        let (m0, m1) = if slot < 64 {
+            (upto, 0)
         } else {
-            let runs = bits(node.leaf_runs);
-            let i = node.leaf_base as usize + (runs & upto).count_ones() as usize - 1;
-            Step::Done(self.leaves.get(i).copied().unwrap_or(NONE))
+            (u64::MAX, upto)
+        };
+        // bit 0 is always set: the first slot starts a run
+        let k = ((lo & m0).count_ones() + (hi & m1).count_ones()).wrapping_sub(1) as usize;
+        match self.arena.get(node + HEADER + k / 2) {
+            Some(&w) => (w >> ((k & 1) * 32)) as u32,
+            None => LEAF | LEAF_NONE,
         }
     }
 
+    /// Starts loading node `node`'s bitmap and first entries.
+    #[inline(always)]
+    fn prefetch_node(&self, node: usize) {
+        prefetch(&self.arena, node, 0);
+        prefetch(&self.arena, node, 63);
+    }
+
+    /// Looks up `x`.
     #[inline]
     pub(crate) fn lookup(&self, x: u128) -> u32 {
-        let e = self.first(x);
-        if e & LEAF != 0 {
-            return leaf_value(e);
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        if self.popcnt {
+            // SAFETY: `popcnt` is true only when the running CPU has every feature
+            // `lookup_popcnt` is compiled for (`Trie::new` asked it).
+            #[allow(unsafe_code)]
+            return unsafe { self.lookup_popcnt(x) };
         }
-        let mut idx = e as usize;
-        let mut depth = DIRECT_BITS;
-        loop {
-            match self.step(idx, x, depth) {
-                Step::Down(next) => {
-                    idx = next;
-                    depth += STRIDE;
-                }
-                Step::Done(v) => return v,
-            }
-        }
+        self.lookup_portable(x)
     }
 
-    /// Looks up `xs` into `out` (same lengths), 8 at a time in lockstep: each round
-    /// issues one independent read per unfinished lookup, so the cache misses of
-    /// different addresses overlap instead of queueing behind one another.
-    pub(crate) fn lookup_batch(&self, xs: &[u128], out: &mut [u32]) {
-        const LANES: usize = 8;
-        for (xs, out) in xs.chunks(LANES).zip(out.chunks_mut(LANES)) {
-            let mut idx = [0usize; LANES];
-            let mut active = 0u32;
+    /// [`lookup_portable`](Self::lookup_portable) compiled with the `popcnt`
+    /// instruction: without it a 128-bit popcount is some 30 instructions and a
+    /// lookup on the RIS table takes twice as long.
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[target_feature(enable = "popcnt")]
+    fn lookup_popcnt(&self, x: u128) -> u32 {
+        self.lookup_portable(x)
+    }
+
+    #[inline(always)]
+    fn lookup_portable(&self, x: u128) -> u32 {
+        let mut e = self.first(x);
+        let mut key = x << DIRECT_BITS;
+        while e & LEAF == 0 {
+            e = self.entry(e as usize, key);
+            key <<= STRIDE;
+        }
+        leaf_value(e)
+    }
+
+    /// Looks up `xs` into `out` (same lengths).
+    pub(crate) fn lookup_batch<K: super::Ipv6Key>(&self, xs: &[K], out: &mut [u32]) {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        if self.popcnt {
+            // SAFETY: as in `lookup`.
+            #[allow(unsafe_code)]
+            return unsafe { self.lookup_batch_popcnt(xs, out) };
+        }
+        self.lookup_batch_portable(xs, out)
+    }
+
+    /// [`lookup_batch_portable`](Self::lookup_batch_portable) compiled with `popcnt`.
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    #[target_feature(enable = "popcnt")]
+    fn lookup_batch_popcnt<K: super::Ipv6Key>(&self, xs: &[K], out: &mut [u32]) {
+        self.lookup_batch_portable(xs, out)
+    }
+
+    /// Looks up `xs` into `out`, [`LANES`] at a time in lockstep: each round reads
+    /// one node per unfinished lookup, prefetched the round before, and prefetches
+    /// the next, so that the cache misses of different addresses overlap instead of
+    /// queueing behind one another.
+    #[inline(always)]
+    fn lookup_batch_portable<K: super::Ipv6Key>(&self, xs: &[K], out: &mut [u32]) {
+        for x in xs.iter().take(LANES) {
+            prefetch(&self.direct, direct_index(x.to_bits()), 0);
+        }
+        for (c, (chunk, out)) in xs.chunks(LANES).zip(out.chunks_mut(LANES)).enumerate() {
+            // the next chunk's direct slots load while this one walks the trie
+            for x in xs.iter().skip((c + 1) * LANES).take(LANES) {
+                prefetch(&self.direct, direct_index(x.to_bits()), 0);
+            }
+            let xs = chunk;
+            let mut node = [0usize; LANES];
+            let mut key = [0u128; LANES];
+            let mut active = 0u64;
             for (l, (x, o)) in xs.iter().zip(out.iter_mut()).enumerate() {
-                let e = self.first(*x);
+                let x = x.to_bits();
+                let e = self.first(x);
                 if e & LEAF != 0 {
                     *o = leaf_value(e);
                 } else {
-                    idx[l] = e as usize;
+                    node[l] = e as usize;
+                    key[l] = x << DIRECT_BITS;
+                    self.prefetch_node(e as usize);
                     active |= 1 << l;
                 }
             }
-            let mut depth = DIRECT_BITS;
             while active != 0 {
                 let mut lanes = active;
                 while lanes != 0 {
                     let l = lanes.trailing_zeros() as usize;
                     lanes &= lanes - 1;
-                    let (Some(x), Some(i)) = (xs.get(l), idx.get(l).copied()) else {
-                        active &= !(1 << l);
-                        continue;
+                    let (Some(n), Some(k)) = (node.get_mut(l), key.get_mut(l)) else {
+                        break;
                     };
-                    match self.step(i, *x, depth) {
-                        Step::Down(next) => idx[l] = next,
-                        Step::Done(v) => {
-                            if let Some(o) = out.get_mut(l) {
-                                *o = v;
-                            }
-                            active &= !(1 << l);
-                        }
+                    let e = self.entry(*n, *k);
+                    // no branch on whether the walk ends here: it would mispredict
+                    // about once per address
+                    let done = e & LEAF != 0;
+                    if let Some(o) = out.get_mut(l) {
+                        *o = std::hint::select_unpredictable(done, leaf_value(e), *o);
                     }
+                    active &= !(u64::from(done) << l);
+                    *n = std::hint::select_unpredictable(done, *n, e as usize);
+                    *k <<= STRIDE;
+                    self.prefetch_node(*n);
                 }
-                depth += STRIDE;
             }
         }
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.direct.len() * 4 + self.nodes.len() * size_of::<Node>() + self.leaves.len() * 4
+        self.direct.len() * 4 + self.arena.len() * 8
     }
 }
 
 struct Builder<'r> {
     ranges: &'r [(u128, u32)],
-    nodes: Vec<Node>,
-    leaves: Vec<u32>,
+    arena: Vec<u64>,
 }
 
 impl Builder<'_> {
     /// Builds the node for the block starting at `base` at `depth` bits, where range
-    /// `j` holds `base`. Its children are built after it, each block contiguous.
-    fn node(&mut self, base: u128, depth: u32, mut j: usize) -> Node {
+    /// `j` holds `base`, then its children after it; returns its offset.
+    fn node(&mut self, base: u128, depth: u32, mut j: usize) -> u32 {
         let ranges = self.ranges;
-        let mut node = Node {
-            leaf_base: self.leaves.len() as u32,
-            ..Node::default()
-        };
-        // the children to build after this node (no allocation per node)
-        let mut kids = [(0u128, 0usize); SLOTS as usize];
+        let mut runs = [0u64; 2];
+        // the runs' entries, a child's as a placeholder; the children to build
+        // (no allocation per node)
+        let mut entries = [0u32; SLOTS as usize];
+        let mut count = 0;
+        let mut kids = [(0u128, 0usize, 0usize); SLOTS as usize];
         let mut kid_count = 0;
         let mut last_leaf: Option<u32> = None;
         for slot in 0..SLOTS {
             // the slot's first and last address; below the last level a slot is a
-            // single address reached only with its two low index bits clear
+            // single address reached only with its low index bits clear
             let (a, z) = if depth + STRIDE <= 128 {
                 let width = 1u128 << (128 - depth - STRIDE);
                 let a = base + u128::from(slot) * width;
@@ -506,26 +583,36 @@ impl Builder<'_> {
                 j += 1;
             }
             if j + 1 < ranges.len() && ranges[j + 1].0 <= z {
-                node.children[(slot / 64) as usize] |= 1 << (slot % 64);
-                kids[kid_count] = (a, j);
+                runs[(slot / 64) as usize] |= 1 << (slot % 64);
+                kids[kid_count] = (a, j, count);
                 kid_count += 1;
+                count += 1;
+                last_leaf = None;
             } else {
-                let v = ranges[j].1;
+                let v = leaf(ranges[j].1);
                 if last_leaf != Some(v) {
-                    node.leaf_runs[(slot / 64) as usize] |= 1 << (slot % 64);
-                    self.leaves.push(v);
+                    runs[(slot / 64) as usize] |= 1 << (slot % 64);
+                    entries[count] = v;
+                    count += 1;
                     last_leaf = Some(v);
                 }
             }
         }
-        node.child_base = self.nodes.len() as u32;
-        self.nodes
-            .extend(std::iter::repeat_n(Node::default(), kid_count));
-        for (k, &(a, j)) in kids[..kid_count].iter().enumerate() {
-            let child = self.node(a, depth + STRIDE, j);
-            self.nodes[node.child_base as usize + k] = child;
+        let at = self.arena.len();
+        self.arena.extend_from_slice(&runs);
+        self.arena.resize(at + HEADER + count.div_ceil(2), 0);
+        for &(a, j, k) in &kids[..kid_count] {
+            entries[k] = self.node(a, depth + STRIDE, j);
         }
-        node
+        for (w, pair) in self.arena[at + HEADER..]
+            .iter_mut()
+            .zip(entries[..count].chunks(2))
+        {
+            *w = u64::from(pair[0]) | pair.get(1).map_or(0, |&e| u64::from(e) << 32);
+        }
+        // offsets stay below 2^31 words (16 GiB): a table of 2^24 prefixes is
+        // far smaller
+        at as u32
     }
 }
 
@@ -624,5 +711,50 @@ mod tests {
         let r = ranges_of(&["8000::/1"]);
         assert!(matches!(r.starts, Starts::Window(_)), "{:?}", r.starts);
         assert_eq!((r.lookup(0), r.lookup(u128::MAX)), (NONE, 0));
+    }
+
+    /// Random prefixes clustered like a routing table: lengths 0-128, networks
+    /// mostly inside a few blocks so that they nest and share trie nodes.
+    fn routing_prefixes() -> impl proptest::strategy::Strategy<Value = Vec<(u128, u8)>> {
+        use proptest::prelude::*;
+        let prefix = (0u128..4, any::<u128>(), 0u8..=128).prop_map(|(block, bits, len)| {
+            let net = (0x2001u128 << 112) | (block << 96) | (bits >> 32);
+            let net = if len == 0 { 0 } else { net & !host_mask(len) };
+            (net, len)
+        });
+        proptest::collection::vec(prefix, 1..300).prop_map(|mut set| {
+            set.sort_unstable();
+            set.dedup();
+            set
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// On a CPU with `popcnt` the tests exercise the `popcnt` build of the
+        /// lookups; this pins the portable build (and the `popcnt` one) to the
+        /// range search, address by address and in batches.
+        #[test]
+        fn the_trie_with_and_without_popcnt_answers_like_the_range_search(
+            set in routing_prefixes(),
+            extra in proptest::collection::vec(proptest::prelude::any::<u128>(), 0..200),
+        ) {
+            let ranges = flatten(&set);
+            let search = Ranges::new(&ranges);
+            let fast = Trie::new(&ranges);
+            let portable = Trie { popcnt: false, ..fast.clone() };
+            // every boundary, the address before it, and random addresses
+            let mut xs: Vec<u128> = ranges.iter().flat_map(|r| [r.0, r.0.wrapping_sub(1)]).collect();
+            xs.extend(extra);
+            let want: Vec<u32> = xs.iter().map(|x| search.lookup(*x)).collect();
+            for trie in [&fast, &portable] {
+                let single: Vec<u32> = xs.iter().map(|x| trie.lookup(*x)).collect();
+                proptest::prop_assert_eq!(&single, &want);
+                let mut batch = vec![0; xs.len()];
+                trie.lookup_batch(&xs, &mut batch);
+                proptest::prop_assert_eq!(&batch, &want);
+            }
+        }
     }
 }

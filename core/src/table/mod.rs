@@ -442,15 +442,7 @@ impl<V> PrefixMap<V> {
     fn find_batch<K: Ipv6Key>(&self, addrs: &[K], out: &mut [u32]) {
         match &self.index {
             Index::Ranges(r) => r.lookup_batch(addrs, out),
-            Index::Trie(t) => {
-                let mut keys = [0u128; BATCH];
-                for (addrs, out) in addrs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
-                    for (k, a) in keys.iter_mut().zip(addrs) {
-                        *k = a.to_bits();
-                    }
-                    t.lookup_batch(&keys[..addrs.len()], out);
-                }
-            }
+            Index::Trie(t) => t.lookup_batch(addrs, out),
         }
     }
 
