@@ -289,8 +289,8 @@ const SLOTS: u32 = 1 << STRIDE;
 /// offset in the arena.
 const LEAF: u32 = 1 << 31;
 const LEAF_NONE: u32 = LEAF - 1;
-/// Words of a node before its entries: the two halves of its run bitmap.
-const HEADER: usize = 2;
+/// 32-bit words of a node before its entries: its 128-bit run bitmap.
+const HEADER: usize = 4;
 
 /// Poptrie-style multibit trie with a direct-indexed first level.
 ///
@@ -307,7 +307,13 @@ pub(crate) struct Trie {
     /// Whether the CPU has `popcnt` (x86_64 only).
     popcnt: bool,
     direct: Box<[u32]>,
-    arena: Box<[u64]>,
+    arena: Box<[u32]>,
+}
+
+/// Two 32-bit words, low first, as one.
+#[inline(always)]
+fn pair(lo: u32, hi: u32) -> u64 {
+    u64::from(lo) | (u64::from(hi) << 32)
 }
 
 /// Encodes an entry (or [`NONE`]) as a leaf.
@@ -415,22 +421,20 @@ impl Trie {
     /// The entry of the node at `node` for the slot in the top 7 bits of `key`.
     #[inline(always)]
     fn entry(&self, node: usize, key: u128) -> u32 {
-        let (Some(&lo), Some(&hi)) = (self.arena.get(node), self.arena.get(node + 1)) else {
+        let Some(&[a, b, c, d]) = self.arena.get(node..node + HEADER) else {
             return LEAF | LEAF_NONE;
         };
+        let (lo, hi) = (pair(a, b), pair(c, d));
         let slot = (key >> (128 - STRIDE)) as u32;
         let upto = u64::MAX >> (63 - (slot & 63));
-        let (m0, m1) = if slot < 64 {
-            (upto, 0)
-        } else {
-            (u64::MAX, upto)
-        };
-        // bit 0 is always set: the first slot starts a run
-        let k = ((lo & m0).count_ones() + (hi & m1).count_ones()).wrapping_sub(1) as usize;
-        match self.arena.get(node + HEADER + k / 2) {
-            Some(&w) => (w >> ((k & 1) * 32)) as u32,
-            None => LEAF | LEAF_NONE,
-        }
+        // all ones when the slot is in the high half
+        let high = 0u64.wrapping_sub(u64::from(slot >> 6));
+        // bit 0 is always set (the first slot starts a run), so the count is >= 1
+        let k = (lo & (upto | high)).count_ones() + (hi & upto & high).count_ones();
+        self.arena
+            .get(node + HEADER - 1 + k as usize)
+            .copied()
+            .unwrap_or(LEAF | LEAF_NONE)
     }
 
     /// Starts loading node `node`'s bitmap and first entries.
@@ -505,54 +509,52 @@ impl Trie {
             for x in xs.iter().skip((c + 1) * LANES).take(LANES) {
                 prefetch(&self.direct, direct_index(x.to_bits()), 0);
             }
-            let xs = chunk;
-            let mut node = [0usize; LANES];
+            // per lane: the node, the address bits below it, and the last entry
+            // read (the answer once the walk ends)
+            let mut node = [0u32; LANES];
             let mut key = [0u128; LANES];
+            let mut found = [0u32; LANES];
             let mut active = 0u64;
-            for (l, (x, o)) in xs.iter().zip(out.iter_mut()).enumerate() {
+            for (l, x) in chunk.iter().enumerate().take(LANES) {
                 let x = x.to_bits();
                 let e = self.first(x);
-                if e & LEAF != 0 {
-                    *o = leaf_value(e);
-                } else {
-                    node[l] = e as usize;
-                    key[l] = x << DIRECT_BITS;
-                    self.prefetch_node(e as usize);
-                    active |= 1 << l;
-                }
+                let done = e & LEAF != 0;
+                found[l] = e;
+                node[l] = e;
+                key[l] = x << DIRECT_BITS;
+                self.prefetch_node(std::hint::select_unpredictable(done, 0, e as usize));
+                active |= u64::from(!done) << l;
             }
             while active != 0 {
                 let mut lanes = active;
                 while lanes != 0 {
-                    let l = lanes.trailing_zeros() as usize;
+                    let l = lanes.trailing_zeros() as usize % LANES;
                     lanes &= lanes - 1;
-                    let (Some(n), Some(k)) = (node.get_mut(l), key.get_mut(l)) else {
-                        break;
-                    };
-                    let e = self.entry(*n, *k);
+                    let e = self.entry(node[l] as usize, key[l]);
                     // no branch on whether the walk ends here: it would mispredict
                     // about once per address
                     let done = e & LEAF != 0;
-                    if let Some(o) = out.get_mut(l) {
-                        *o = std::hint::select_unpredictable(done, leaf_value(e), *o);
-                    }
+                    found[l] = e;
                     active &= !(u64::from(done) << l);
-                    *n = std::hint::select_unpredictable(done, *n, e as usize);
-                    *k <<= STRIDE;
-                    self.prefetch_node(*n);
+                    node[l] = std::hint::select_unpredictable(done, node[l], e);
+                    key[l] <<= STRIDE;
+                    self.prefetch_node(node[l] as usize);
                 }
+            }
+            for (o, e) in out.iter_mut().zip(found) {
+                *o = leaf_value(e);
             }
         }
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.direct.len() * 4 + self.arena.len() * 8
+        (self.direct.len() + self.arena.len()) * 4
     }
 }
 
 struct Builder<'r> {
     ranges: &'r [(u128, u32)],
-    arena: Vec<u64>,
+    arena: Vec<u32>,
 }
 
 impl Builder<'_> {
@@ -599,18 +601,15 @@ impl Builder<'_> {
             }
         }
         let at = self.arena.len();
-        self.arena.extend_from_slice(&runs);
-        self.arena.resize(at + HEADER + count.div_ceil(2), 0);
+        for w in runs {
+            self.arena.extend_from_slice(&[w as u32, (w >> 32) as u32]);
+        }
+        self.arena.resize(at + HEADER + count, 0);
         for &(a, j, k) in &kids[..kid_count] {
             entries[k] = self.node(a, depth + STRIDE, j);
         }
-        for (w, pair) in self.arena[at + HEADER..]
-            .iter_mut()
-            .zip(entries[..count].chunks(2))
-        {
-            *w = u64::from(pair[0]) | pair.get(1).map_or(0, |&e| u64::from(e) << 32);
-        }
-        // offsets stay below 2^31 words (16 GiB): a table of 2^24 prefixes is
+        self.arena[at + HEADER..at + HEADER + count].copy_from_slice(&entries[..count]);
+        // offsets stay below 2^31 words (8 GiB): a table of 2^24 prefixes is
         // far smaller
         at as u32
     }
