@@ -9,12 +9,14 @@
 //!   boundary in one small aligned block: one read) or the range starts in one
 //!   array, searched by a branch-free binary search that stays in L1 cache.
 //! - [`Trie`]: for large sets (routing tables), a Poptrie-style multibit trie: a
-//!   direct-indexed first level on the top 20 bits (4 MiB), then nodes of stride 7
-//!   whose children and leaves are packed and found by popcount over two 128-bit
-//!   bitmaps. A lookup touches the direct array and one 40-byte node per 7 bits of
-//!   the matched depth beyond /20: 5 dependent reads for a /48, 3 for a /32.
-//!   [`Trie::lookup_batch`] walks 8 lookups in lockstep so that their cache misses
-//!   overlap.
+//!   direct-indexed first level on the top 20 bits (4 MiB), then nodes of stride 7:
+//!   a 128-bit bitmap marking where runs of equal slots start, followed by the runs'
+//!   entries (a child node or the answer), found by popcount. A lookup reads the
+//!   direct array and one node per 7 bits of the matched depth beyond /20 (5
+//!   dependent reads for a /48, 3 for a /32), and takes the answer from the last
+//!   node. [`Trie::lookup_batch`] walks 32 lookups in lockstep with software
+//!   prefetch so that their cache misses overlap. On x86_64 both lookups run a
+//!   copy compiled for `popcnt` when the CPU has it (checked once, at build).
 
 /// The value of a range no prefix covers.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -297,11 +299,11 @@ const HEADER: usize = 4;
 /// Every entry (of the direct array, or of a node) is either a leaf (`LEAF` set:
 /// the answer) or the offset of a node in `arena`. A node covers 128 slots (7
 /// address bits). Its slots fall into runs of equal entries (each child slot a run
-/// of its own); bit `i` of its 128-bit run bitmap (words `o` and `o + 1`, low half
-/// first) is set where a run starts, and the runs' entries follow the bitmap, two
-/// per word, low half first. Slot `s`'s entry is entry number
-/// `popcount(bitmap & (2 << s) - 1) - 1`: a sparse node is one cache line, and the
-/// last step reads the answer from the node itself.
+/// of its own); bit `i` of its 128-bit run bitmap (words `o..o + 4`, least
+/// significant first) is set where a run starts, and the runs' entries follow the
+/// bitmap, one word each. Slot `s`'s entry is entry number
+/// `popcount(bitmap & (2 << s) - 1) - 1`: a node of up to 12 runs is 64 bytes, and
+/// the last step reads the answer from the node itself.
 #[derive(Clone, Debug)]
 pub(crate) struct Trie {
     /// Whether the CPU has `popcnt` (x86_64 only).
