@@ -653,18 +653,8 @@ pub unsafe extern "C" fn mo_prefix_map_lookup_batch(
         };
         // SAFETY: per the contract.
         if let Some((addrs, out)) = unsafe { batch_slices(addrs, n, out) } {
-            // the map's batch lookup (lockstep walks over the trie), in rounds of 64
-            // positions on the stack, then the dense values
-            let mut found = [0u32; 64];
-            for (addrs, out) in addrs.chunks(64).zip(out.chunks_mut(64)) {
-                let found = &mut found[..addrs.len()];
-                if m.map.lookup_batch_indices(addrs, found).is_err() {
-                    return;
-                }
-                for (o, i) in out.iter_mut().zip(found.iter()) {
-                    *o = m.values.get(*i as usize).copied().unwrap_or(-1);
-                }
-            }
+            // answers from the dense values; both slices hold `n`, so it cannot fail
+            let _ = m.map.lookup_batch_values(addrs, &m.values, -1, out);
         }
     })
 }

@@ -574,15 +574,7 @@ impl PrefixMap {
         if let Some(packed) = packed_addresses(addresses)? {
             let (map, values) = (&self.map, &self.values);
             return lookup_packed(py, &packed, |keys, out| {
-                let mut found = [0u32; 256];
-                for (keys, out) in keys.chunks(found.len()).zip(out.chunks_mut(found.len())) {
-                    let found = &mut found[..keys.len()];
-                    map.lookup_batch_indices(keys, found)?;
-                    for (o, i) in out.iter_mut().zip(found.iter()) {
-                        *o = values.get(*i as usize).copied().unwrap_or(-1);
-                    }
-                }
-                Ok(())
+                map.lookup_batch_values(keys, values, -1, out)
             });
         }
         let mut out = Vec::new();

@@ -36,7 +36,12 @@ fn check_all(prefixes: &[(Ipv6Net, u32)], queries: &[u128]) {
         let map = PrefixMap::with_layout(prefixes.iter().copied(), layout).unwrap();
         let mut batch = vec![None; queries.len()];
         map.lookup_batch(queries, &mut batch).unwrap();
-        for (q, b) in queries.iter().zip(&batch) {
+        // the dense-values batch the bindings use: the values as i64, none as -1
+        let values: Vec<i64> = map.entries().iter().map(|(_, v)| i64::from(*v)).collect();
+        let mut dense = vec![0i64; queries.len()];
+        map.lookup_batch_values(queries, &values, -1, &mut dense)
+            .unwrap();
+        for ((q, b), d) in queries.iter().zip(&batch).zip(&dense) {
             let want = expected(&reference, *q);
             let got = map.lookup_entry(*q).map(|(p, v)| (p, *v));
             assert_eq!(got, want, "address {} with {layout:?}", Ipv6Addr::from(*q));
@@ -47,6 +52,7 @@ fn check_all(prefixes: &[(Ipv6Net, u32)], queries: &[u128]) {
                 Ipv6Addr::from(*q)
             );
             assert_eq!(map.lookup(Ipv6Addr::from(*q)).copied(), want.map(|w| w.1));
+            assert_eq!(*d, want.map_or(-1, |w| i64::from(w.1)), "dense batch");
             assert_eq!(map.lookup(q.to_be_bytes()).copied(), want.map(|w| w.1));
         }
     }

@@ -425,13 +425,51 @@ impl<V> PrefixMap<V> {
         out: &mut [T],
         f: impl Fn(Option<&'a V>) -> T,
     ) -> Result<(), Error> {
+        self.batch_by_position(addrs, out, |i| f(self.entries.get(i).map(|(_, v)| v)))
+    }
+
+    /// Looks up every address, writing `values[i]` for the entry at position `i` of
+    /// [`entries`](Self::entries) (or `none` for no match, or a position past
+    /// `values`) to `out`: the batch lookup for callers that keep a compact copy of
+    /// the values, such as the bindings' 4-byte integers. On a large table a batch
+    /// then reads each answer from that copy, which stays in cache, instead of from a
+    /// whole entry. Fails like [`lookup_batch`](Self::lookup_batch).
+    ///
+    /// ```
+    /// use manageout::PrefixMap;
+    /// let map = PrefixMap::new([("2001:db8::/32".parse()?, 7i64)])?;
+    /// let values: Vec<i32> = map.entries().iter().map(|(_, v)| *v as i32).collect();
+    /// let mut out = [0i32; 2];
+    /// map.lookup_batch_values(&[0x2001_0db8_u128 << 96, 0], &values, -1, &mut out)?;
+    /// assert_eq!(out, [7, -1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lookup_batch_values<K: Ipv6Key, T: Copy>(
+        &self,
+        addrs: &[K],
+        values: &[T],
+        none: T,
+        out: &mut [T],
+    ) -> Result<(), Error> {
+        self.batch_by_position(addrs, out, |i| values.get(i).copied().unwrap_or(none))
+    }
+
+    /// Looks up every address, writing `g(position)` (`u32::MAX as usize` for no
+    /// match) to `out`, a chunk of positions at a time on the stack.
+    #[inline]
+    fn batch_by_position<K: Ipv6Key, T>(
+        &self,
+        addrs: &[K],
+        out: &mut [T],
+        g: impl Fn(usize) -> T,
+    ) -> Result<(), Error> {
         same_length(addrs.len(), out.len())?;
         let mut found = [NONE; BATCH];
         for (addrs, out) in addrs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
             let found = &mut found[..addrs.len()];
             self.find_batch(addrs, found);
             for (o, i) in out.iter_mut().zip(found.iter()) {
-                *o = f(self.entries.get(*i as usize).map(|(_, v)| v));
+                *o = g(*i as usize);
             }
         }
         Ok(())
