@@ -10,7 +10,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, LineIndex, Location};
+use crate::diagnostic::{Diagnostic, LineIndex, Location, Omitted, Sink};
 
 /// The largest farm file accepted: 16 MiB. Larger inputs get MO004 without being parsed.
 pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
@@ -62,21 +62,80 @@ pub struct Source {
     pub text: String,
 }
 
-/// Reads a file, stopping after [`MAX_FILE_SIZE`] + 1 bytes, so that a huge file
-/// is refused (by [`Farm::from_bytes`](crate::Farm::from_bytes) or
+/// Reads an input file, stopping after [`MAX_FILE_SIZE`] + 1 bytes, so that a huge
+/// file is refused (by [`Farm::from_bytes`](crate::Farm::from_bytes) or
 /// [`import::parse`](crate::import::parse)) without being read whole.
 ///
+/// Only regular files are read: a FIFO, a device, a socket or a directory is
+/// refused at once (`ErrorKind::InvalidInput`) with a hint to pipe it through
+/// standard input instead, so that nothing ever blocks waiting for a writer or
+/// reads an endless device. The file is opened without blocking and checked
+/// with `fstat` on the open descriptor, so what is checked is what is read.
+///
 /// ```
-/// let bytes = manageout::config::read_limited("../examples/seed.toml".as_ref())?;
+/// let bytes = manageout::config::read_input("../examples/seed.toml".as_ref())?;
 /// assert!(bytes.starts_with(b"# The farm"));
+/// let err = manageout::config::read_input("..".as_ref()).unwrap_err();
+/// assert!(err.to_string().contains("directory"), "{err}");
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
+pub fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}, not a regular file; give a file, or pipe the input through `-` (standard input)",
+                file_kind(&meta)
+            ),
+        ));
+    }
+    // O_NONBLOCK has no effect on reads of a regular file
     let mut bytes = Vec::new();
     file.take(MAX_FILE_SIZE as u64 + 1)
         .read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Reads standard input like [`read_input`] reads a file: at most
+/// [`MAX_FILE_SIZE`] + 1 bytes.
+pub fn read_stdin() -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Decodes file bytes: UTF-8 (a BOM is dropped) or UTF-16 with a BOM.
@@ -461,6 +520,9 @@ pub(crate) struct Draft {
     pub(crate) route_domain: Option<Sp<i64>>,
     pub(crate) monitor: Option<Sp<String>>,
     pub(crate) servers: Vec<DraftServer>,
+    /// How many `[[server]]` entries the file has (only the first
+    /// [`MAX_SERVERS`](crate::validate::MAX_SERVERS) + 1 are read).
+    pub(crate) server_count: usize,
     pub(crate) servers_span: Option<Range<usize>>,
 }
 
@@ -480,12 +542,12 @@ const SERVER_KEYS: &[&str] = &[
 
 /// Walks the document tree into a [`Draft`], reporting every unknown key, missing
 /// key and wrong type (MO002) and a farm without servers (MO003).
-pub(crate) fn extract(root: &Node, diags: &mut Vec<Diagnostic>) -> Draft {
+pub(crate) fn extract(root: &Node, diags: &mut Sink) -> Draft {
     Extractor { diags }.draft(root)
 }
 
 struct Extractor<'d> {
-    diags: &'d mut Vec<Diagnostic>,
+    diags: &'d mut Sink,
 }
 
 impl Extractor<'_> {
@@ -545,7 +607,11 @@ impl Extractor<'_> {
                     draft.servers_span = e.key_span.clone();
                     match &e.value.kind {
                         Kind::Array(items) => {
-                            for item in items {
+                            // past the limit the farm is refused (MO005): the
+                            // rest is not read
+                            draft.server_count = items.len();
+                            let limit = crate::validate::MAX_SERVERS + 1;
+                            for item in items.iter().take(limit) {
                                 draft.servers.push(self.server(item));
                             }
                         }
@@ -574,7 +640,7 @@ impl Extractor<'_> {
             .diags
             .iter()
             .any(|d| d.code == "MO002" && d.field.as_deref() == Some("server"));
-        if draft.servers.is_empty() && !server_key_wrong {
+        if draft.server_count == 0 && !server_key_wrong {
             let d = Diagnostic::error("MO003", "the farm has no servers").with_help(
                 "add one `[[server]]` table per DA server (or per load-balanced entry point) with name, address and client_prefix",
             );
@@ -833,16 +899,19 @@ impl Extractor<'_> {
 pub struct FarmReport {
     /// The farm, when all of its values could be read.
     pub farm: Option<crate::Farm>,
-    /// Every problem found, in file order.
+    /// The problems found, in file order: the first
+    /// [`MAX_DIAGNOSTICS`](crate::diagnostic::MAX_DIAGNOSTICS).
     pub diagnostics: Vec<Diagnostic>,
+    /// The problems found past those, counted.
+    pub omitted: Omitted,
     /// The text the diagnostics point into, when the farm came from text.
     pub source: Option<Source>,
 }
 
 impl FarmReport {
-    /// Whether any diagnostic is an error.
+    /// Whether any diagnostic, listed or omitted, is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
+        self.omitted.errors > 0 || self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
     /// The farm, or [`Error::InvalidFarm`](crate::Error::InvalidFarm) with the
@@ -869,31 +938,41 @@ impl FarmReport {
     /// The diagnostics rendered like rustc, with the summary line; `color` for
     /// terminals only.
     pub fn render(&self, color: bool) -> String {
-        crate::diagnostic::render_text(
+        crate::diagnostic::render_text_sources(
             &self.diagnostics,
-            self.source.as_ref().map(|s| s.text.as_str()),
+            self.omitted,
+            self.source.as_slice(),
             color,
         )
+    }
+
+    /// The JSON form of `manageout check --format json`
+    /// ([`diagnostic::to_json`](crate::diagnostic::to_json)).
+    pub fn to_json(&self) -> serde_json::Value {
+        crate::diagnostic::to_json(&self.diagnostics, self.omitted)
     }
 }
 
 fn report_from_text(text: String, name: &str, format: Option<Format>) -> FarmReport {
     let format = format.unwrap_or_else(|| Format::detect(name, &text));
-    let mut diagnostics = Vec::new();
+    let mut sink = Sink::new();
     let farm = match parse(&text, format) {
         Ok(root) => {
-            let draft = extract(&root, &mut diagnostics);
-            crate::validate::validate(&draft, &mut diagnostics)
+            let draft = extract(&root, &mut sink);
+            drop(root);
+            crate::validate::validate(&draft, &mut sink)
         }
         Err(d) => {
-            diagnostics.push(d);
+            sink.push(d);
             None
         }
     };
+    let (mut diagnostics, omitted) = sink.finish();
     Locator::new(name, &text).resolve(&mut diagnostics);
     FarmReport {
         farm,
         diagnostics,
+        omitted,
         source: Some(Source {
             name: name.to_owned(),
             text,
@@ -908,7 +987,7 @@ impl crate::Farm {
     /// diagnostic in the report.
     pub fn from_file(path: impl AsRef<Path>) -> Result<FarmReport, crate::Error> {
         let path = path.as_ref();
-        let bytes = read_limited(path).map_err(|source| crate::Error::Io {
+        let bytes = read_input(path).map_err(|source| crate::Error::Io {
             path: path.to_owned(),
             source,
         })?;
@@ -925,6 +1004,7 @@ impl crate::Farm {
                 FarmReport {
                     farm: None,
                     diagnostics: vec![d],
+                    omitted: Omitted::default(),
                     source: None,
                 }
             }
@@ -944,13 +1024,15 @@ impl crate::Farm {
     /// Checks a farm given as a JSON value (the same structure as the file), such as
     /// a binding builds from a dict; diagnostics carry no locations.
     pub fn from_json_value(value: &serde_json::Value) -> FarmReport {
-        let mut diagnostics = Vec::new();
-        let draft = extract(&from_json_value(value), &mut diagnostics);
-        let farm = crate::validate::validate(&draft, &mut diagnostics);
+        let mut sink = Sink::new();
+        let draft = extract(&from_json_value(value), &mut sink);
+        let farm = crate::validate::validate(&draft, &mut sink);
+        let (mut diagnostics, omitted) = sink.finish();
         Locator::none().resolve(&mut diagnostics);
         FarmReport {
             farm,
             diagnostics,
+            omitted,
             source: None,
         }
     }

@@ -152,13 +152,109 @@ impl Diagnostic {
     /// Renders this one diagnostic like rustc, without colour, with the source line
     /// when `source` (the text the location points into) is given.
     pub fn render(&self, source: Option<&str>) -> String {
-        render_one(self, source, &Renderer::plain())
+        let snippets = source.map(|s| Snippets::new(None, s));
+        render_one(self, snippets.as_ref(), &Renderer::plain())
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(None))
+    }
+}
+
+/// The most diagnostics kept and rendered: 1,000. Past it, a report keeps the
+/// first 1,000 in order and counts the rest ([`Omitted`]), so hostile input never
+/// costs more than that to report.
+pub const MAX_DIAGNOSTICS: usize = 1000;
+
+/// How many diagnostics were found but not kept (past [`MAX_DIAGNOSTICS`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    /// Errors not kept.
+    pub errors: usize,
+    /// Warnings not kept.
+    pub warnings: usize,
+}
+
+impl Omitted {
+    /// Errors and warnings not kept.
+    pub const fn total(&self) -> usize {
+        self.errors + self.warnings
+    }
+
+    fn count(&mut self, d: &Diagnostic) {
+        if d.is_error() {
+            self.errors += 1;
+        } else {
+            self.warnings += 1;
+        }
+    }
+}
+
+/// Collects diagnostics with bounded memory: it keeps the first
+/// [`MAX_DIAGNOSTICS`] in report order (group, then position in the source when
+/// the group is ordered by position, then arrival) and counts the others.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Sink {
+    kept: Vec<((u32, usize, u64), Diagnostic)>,
+    seq: u64,
+    group: u32,
+    by_position: bool,
+    omitted: Omitted,
+}
+
+impl Sink {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Diagnostics pushed from now on come after the earlier groups; within the
+    /// group they are ordered by position (`by_position`) or by arrival.
+    pub(crate) fn group(&mut self, group: u32, by_position: bool) {
+        self.group = group;
+        self.by_position = by_position;
+    }
+
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        let position = if self.by_position {
+            d.location.as_ref().map_or(usize::MAX, |l| l.span.start)
+        } else {
+            0
+        };
+        self.push_keyed((self.group, position), d);
+    }
+
+    /// Pushes with an explicit (group, position) key.
+    pub(crate) fn push_keyed(&mut self, key: (u32, usize), d: Diagnostic) {
+        self.seq += 1;
+        self.kept.push(((key.0, key.1, self.seq), d));
+        if self.kept.len() >= 2 * MAX_DIAGNOSTICS {
+            // what is dropped has MAX_DIAGNOSTICS diagnostics before it already,
+            // so it can never be among the first MAX_DIAGNOSTICS
+            self.shrink();
+        }
+    }
+
+    fn shrink(&mut self) {
+        self.kept.sort_by_key(|(k, _)| *k);
+        for (_, d) in self.kept.drain(MAX_DIAGNOSTICS.min(self.kept.len())..) {
+            self.omitted.count(&d);
+        }
+    }
+
+    /// The diagnostics kept so far (in no particular order).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.kept.iter().map(|(_, d)| d)
+    }
+
+    /// The kept diagnostics in order, and the count of the others.
+    pub(crate) fn finish(mut self) -> (Vec<Diagnostic>, Omitted) {
+        self.shrink();
+        (
+            self.kept.into_iter().map(|(_, d)| d).collect(),
+            self.omitted,
+        )
     }
 }
 
@@ -174,11 +270,16 @@ pub fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
 /// assert_eq!(manageout::diagnostic::summary(&[]), "no problems found");
 /// ```
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    summary_with(diagnostics, Omitted::default())
+}
+
+/// [`summary`] counting the omitted diagnostics too.
+pub fn summary_with(diagnostics: &[Diagnostic], omitted: Omitted) -> String {
     let (errors, warnings) = count(diagnostics);
+    let (errors, warnings) = (errors + omitted.errors, warnings + omitted.warnings);
     if errors == 0 && warnings == 0 {
         return "no problems found".to_owned();
     }
-    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     format!(
         "{}, {}",
         plural(errors, "error"),
@@ -186,30 +287,57 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     )
 }
 
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Renders diagnostics like rustc (`file:line:col`, the source line, a caret, help),
 /// followed by the summary line. `color` turns on ANSI styling (for terminals only).
+/// `source` is the text every location points into.
 pub fn render_text(diagnostics: &[Diagnostic], source: Option<&str>, color: bool) -> String {
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
-    let mut out = String::new();
-    for d in diagnostics {
-        out.push_str(&render_one(d, source, &renderer));
-        out.push_str("\n\n");
-    }
-    out.push_str(&summary(diagnostics));
-    out.push('\n');
-    out
+    let sources: Vec<Snippets<'_>> = source.map(|s| Snippets::new(None, s)).into_iter().collect();
+    render_all(diagnostics, Omitted::default(), &sources, color)
 }
 
 /// Like [`render_text`], for diagnostics that point into several sources (an audit's
 /// farm and configuration files): each is rendered with the source its location
-/// names.
+/// names. At most [`MAX_DIAGNOSTICS`] are rendered; the others (and `omitted`) are
+/// counted in one line and in the summary. Time and memory grow with the number
+/// of diagnostics rendered and the size of the sources, never with their product.
 pub fn render_text_sources(
     diagnostics: &[Diagnostic],
+    omitted: Omitted,
     sources: &[crate::Source],
+    color: bool,
+) -> String {
+    let sources: Vec<Snippets<'_>> = sources
+        .iter()
+        .map(|s| Snippets::new(Some(s.name.as_str()), &s.text))
+        .collect();
+    render_all(diagnostics, omitted, &sources, color)
+}
+
+/// A source text with its line index, to cut one diagnostic's lines out of it.
+struct Snippets<'a> {
+    name: Option<&'a str>,
+    text: &'a str,
+    lines: LineIndex,
+}
+
+impl<'a> Snippets<'a> {
+    fn new(name: Option<&'a str>, text: &'a str) -> Self {
+        Self {
+            name,
+            text,
+            lines: LineIndex::new(text),
+        }
+    }
+}
+
+fn render_all(
+    diagnostics: &[Diagnostic],
+    omitted: Omitted,
+    sources: &[Snippets<'_>],
     color: bool,
 ) -> String {
     let renderer = if color {
@@ -218,55 +346,98 @@ pub fn render_text_sources(
         Renderer::plain()
     };
     let mut out = String::new();
-    for d in diagnostics {
-        let source = d.location.as_ref().and_then(|l| {
-            sources
-                .iter()
-                .find(|s| s.name == l.file)
-                .map(|s| s.text.as_str())
-        });
+    let shown = &diagnostics[..diagnostics.len().min(MAX_DIAGNOSTICS)];
+    for d in shown {
+        let source = d
+            .location
+            .as_ref()
+            .and_then(|l| sources.iter().find(|s| s.name.is_none_or(|n| n == l.file)));
         out.push_str(&render_one(d, source, &renderer));
         out.push_str("\n\n");
     }
-    out.push_str(&summary(diagnostics));
+    let mut more = omitted;
+    for d in &diagnostics[shown.len()..] {
+        more.count(d);
+    }
+    if more.total() > 0 {
+        out.push_str(&format!(
+            "... and {} not shown ({}, {})\n\n",
+            plural(more.total(), "more diagnostic"),
+            plural(more.errors, "error"),
+            plural(more.warnings, "warning")
+        ));
+    }
+    out.push_str(&summary_with(shown, more));
     out.push('\n');
     out
 }
 
-fn render_one(d: &Diagnostic, source: Option<&str>, renderer: &Renderer) -> String {
+/// The lines of `source` holding `span` (at most 5), with characters a terminal
+/// could act on replaced by `?` byte for byte, and the span relative to them.
+fn excerpt(source: &Snippets<'_>, span: &Range<usize>) -> Option<(String, usize, Range<usize>)> {
+    let text = source.text;
+    if span.end > text.len()
+        || !text.is_char_boundary(span.start)
+        || !text.is_char_boundary(span.end)
+    {
+        return None;
+    }
+    let first = source.lines.line_of(span.start);
+    let last = source
+        .lines
+        .line_of(span.end.saturating_sub(1).max(span.start))
+        .min(first + 4);
+    let start = source.lines.start_of(first);
+    let end = source.lines.end_of(last, text);
+    let mut cut = String::with_capacity(end - start);
+    for c in text[start..end].chars() {
+        if is_terminal_control(c) && c != '\t' && c != '\n' {
+            cut.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            cut.push(c);
+        }
+    }
+    let rel = (span.start - start)..(span.end.min(end) - start);
+    Some((cut, first + 1, rel))
+}
+
+fn render_one(d: &Diagnostic, source: Option<&Snippets<'_>>, renderer: &Renderer) -> String {
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
-    let label = match (&d.server, &d.field) {
-        (Some(s), Some(f)) => format!("{f} of server {s}"),
-        (None, Some(f)) => f.clone(),
-        (Some(s), None) => format!("server {s}"),
-        (None, None) => String::new(),
-    };
+    let message = escape_terminal(&d.message, false);
+    let mut group = Group::with_title(level.primary_title(message.as_str()).id(d.code));
+    let label = escape_terminal(
+        &match (&d.server, &d.field) {
+            (Some(s), Some(f)) => format!("{f} of server {s}"),
+            (None, Some(f)) => f.clone(),
+            (Some(s), None) => format!("server {s}"),
+            (None, None) => String::new(),
+        },
+        false,
+    );
     if let Some(loc) = &d.location {
-        match source.filter(|s| loc.span.end <= s.len() && s.is_char_boundary(loc.span.start)) {
-            Some(src) => {
+        let file = escape_terminal(&loc.file, false);
+        match source.and_then(|s| excerpt(s, &loc.span)) {
+            Some((cut, line, rel)) => {
                 group = group.element(
-                    Snippet::source(src).path(loc.file.as_str()).annotation(
-                        AnnotationKind::Primary
-                            .span(loc.span.clone())
-                            .label(label.as_str()),
-                    ),
+                    Snippet::source(cut)
+                        .line_start(line)
+                        .path(file)
+                        .annotation(AnnotationKind::Primary.span(rel).label(label)),
                 );
             }
             None => {
-                group = group.element(
-                    Level::NOTE.message(format!("at {}:{}:{}", loc.file, loc.line, loc.column)),
-                );
+                group = group
+                    .element(Level::NOTE.message(format!("at {file}:{}:{}", loc.line, loc.column)));
             }
         }
     } else if !label.is_empty() {
         group = group.element(Level::NOTE.message(format!("in {label}")));
     }
     if let Some(help) = &d.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(escape_terminal(help, false)));
     }
     renderer.render(&[group])
 }
@@ -289,15 +460,23 @@ struct JsonReport<'a> {
     diagnostics: Vec<JsonDiagnostic<'a>>,
     errors: usize,
     warnings: usize,
+    omitted: usize,
 }
 
 /// The JSON form of `manageout check --format json`:
-/// `{"diagnostics":[{"severity","code","message","server","field","file","line","column","help"}],"errors":N,"warnings":N}`,
-/// every key always present (null where it does not apply).
-pub fn to_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
-    let (errors, warnings) = count(diagnostics);
+/// `{"diagnostics":[{"severity","code","message","server","field","file","line","column","help"}],"errors":N,"warnings":N,"omitted":N}`,
+/// every key always present (null where it does not apply). `diagnostics` holds at
+/// most [`MAX_DIAGNOSTICS`]; `errors` and `warnings` count every diagnostic, and
+/// `omitted` those not listed.
+pub fn to_json(diagnostics: &[Diagnostic], omitted: Omitted) -> serde_json::Value {
+    let shown = &diagnostics[..diagnostics.len().min(MAX_DIAGNOSTICS)];
+    let mut more = omitted;
+    for d in &diagnostics[shown.len()..] {
+        more.count(d);
+    }
+    let (errors, warnings) = count(shown);
     let report = JsonReport {
-        diagnostics: diagnostics
+        diagnostics: shown
             .iter()
             .map(|d| JsonDiagnostic {
                 severity: d.severity,
@@ -311,10 +490,67 @@ pub fn to_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
                 help: d.help.as_deref(),
             })
             .collect(),
-        errors,
-        warnings,
+        errors: errors + more.errors,
+        warnings: warnings + more.warnings,
+        omitted: more.total(),
     };
     serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
+}
+
+/// The longest value shown in a message: longer values are cut, with `…`.
+pub const SHOWN_MAX: usize = 80;
+
+/// A value as shown inside a message: control characters (and the other
+/// characters a terminal could act on) escaped as `\u{1b}`, cut to
+/// [`SHOWN_MAX`] characters with `…`.
+///
+/// ```
+/// use manageout::diagnostic::shown;
+/// assert_eq!(shown("DA1\u{1b}[31m"), "DA1\\u{1b}[31m");
+/// assert_eq!(shown(&"x".repeat(100)).chars().count(), 81);
+/// ```
+pub fn shown(value: &str) -> String {
+    let mut out = String::with_capacity(value.len().min(SHOWN_MAX + 8));
+    for (n, c) in value.chars().enumerate() {
+        if n == SHOWN_MAX {
+            out.push('…');
+            break;
+        }
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+/// Whether a terminal could act on `c`: C0 and C1 controls, DEL, and the Unicode
+/// bidirectional and line controls.
+pub(crate) fn is_terminal_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    if is_terminal_control(c) {
+        out.extend(c.escape_unicode());
+    } else {
+        out.push(c);
+    }
+}
+
+/// `text` with every character a terminal could act on escaped (`\u{1b}`); tabs
+/// and newlines are kept when `keep_lines` is set (they only move the cursor).
+pub fn escape_terminal(text: &str, keep_lines: bool) -> String {
+    if !text.chars().any(is_terminal_control) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if keep_lines && matches!(c, '\n' | '\t') {
+            out.push(c);
+        } else {
+            push_escaped(&mut out, c);
+        }
+    }
+    out
 }
 
 /// Maps byte offsets of a source text to 1-based lines and character columns.
@@ -328,6 +564,31 @@ impl LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Self { starts }
+    }
+
+    /// The 0-based line holding byte offset `at`.
+    pub(crate) fn line_of(&self, at: usize) -> usize {
+        self.starts.partition_point(|&s| s <= at).max(1) - 1
+    }
+
+    /// The byte offset where 0-based line `line` starts.
+    pub(crate) fn start_of(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(0)
+    }
+
+    /// The byte offset where 0-based line `line` ends (before its newline).
+    pub(crate) fn end_of(&self, line: usize, text: &str) -> usize {
+        match self.starts.get(line + 1) {
+            Some(&next) => {
+                let e = next - 1;
+                if e > 0 && text.as_bytes().get(e - 1) == Some(&b'\r') {
+                    e - 1
+                } else {
+                    e
+                }
+            }
+            None => text.len(),
+        }
     }
 
     /// 1-based (line, column) of byte offset `at`, column counted in characters.

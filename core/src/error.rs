@@ -59,6 +59,16 @@ pub enum Error {
         "the netsh target needs the router interface that leads to the DA servers: give --interface NAME (a name without double quotes)"
     )]
     MissingInterface,
+    /// A value cannot be written safely in the target's language (a `--interface`
+    /// with characters the shell or cmd.exe would interpret, a marker too long for
+    /// AS3): nothing is rendered.
+    #[error("cannot render the {target} target: {reason}")]
+    Unrepresentable {
+        /// The target (`tmsh`, `netsh`, ...).
+        target: &'static str,
+        /// What cannot be written, and why.
+        reason: String,
+    },
     /// A batch lookup was given slices of different lengths.
     #[error(
         "batch lookup of {addresses} addresses was given room for {results} results; the slices must have the same length"

@@ -439,39 +439,83 @@ fn toml_string(s: &str) -> String {
     out
 }
 
+/// A farm file made by [`farm_toml`], with the notes about what was changed on
+/// the way (names from the records that break the name rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// The farm file, TOML.
+    pub toml: String,
+    /// What the import changed, one sentence each (for stderr).
+    pub notes: Vec<String>,
+}
+
+/// Text for a TOML comment: no line break or control character can end the
+/// comment early, whatever an input held.
+fn toml_comment(text: &str) -> String {
+    crate::diagnostic::shown(text).replace(['\n', '\r'], " ")
+}
+
+/// A name taken from a record (a computer or entry-point name from a remote
+/// machine): kept when it follows the name rule, else the nearest valid name, with
+/// a note saying so.
+fn record_name(
+    value: &str,
+    what: &str,
+    record: usize,
+    notes: &mut Vec<String>,
+    fix: &str,
+) -> String {
+    if crate::names::check(value).is_ok() {
+        return value.to_owned();
+    }
+    let near = crate::names::nearest_valid(value);
+    notes.push(format!(
+        "record {record}: {what} `{}` is not a valid name (letters, digits, `.`, `_`, `-`, at most {}); `{near}` is used instead{fix}",
+        crate::diagnostic::shown(value),
+        crate::names::MAX_NAME_LEN
+    ));
+    near
+}
+
 /// A complete farm file (TOML) from records and one [`Pair`] per record, in order;
 /// check it with [`Farm::from_toml_str`](crate::Farm::from_toml_str). When the
 /// records disagree on the internal prefix, the first is used and a comment says so.
+/// Names taken from the records (`PSComputerName`, `EntrypointName`) come from
+/// remote machines: one that breaks the name rule is replaced by the nearest valid
+/// name, and a note says so.
 ///
 /// ```
 /// use manageout::import::{farm_toml, parse, Pair};
 /// let records = parse(b"ClientIPv6Prefix : 2131:0:0:1000::/59\nTeredoState      : Disabled\n", "da1.txt")?;
-/// let toml = farm_toml(&records, &[Pair { name: Some("DA1".into()), address: "2131::101".parse().unwrap() }], &["da1.txt"])?;
-/// let report = manageout::Farm::from_toml_str(&toml, "imported.toml");
+/// let imported = farm_toml(&records, &[Pair { name: Some("DA1".into()), address: "2131::101".parse().unwrap() }], &["da1.txt"])?;
+/// let report = manageout::Farm::from_toml_str(&imported.toml, "imported.toml");
 /// assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+/// assert!(imported.notes.is_empty());
 /// # Ok::<(), manageout::import::ImportError>(())
 /// ```
 pub fn farm_toml(
     records: &[Record],
     pairs: &[Pair],
     sources: &[&str],
-) -> Result<String, ImportError> {
+) -> Result<Imported, ImportError> {
     if records.len() != pairs.len() {
         let unpaired = records.len().min(pairs.len());
         return Err(ImportError::Unpaired {
             records: records.len(),
             pairs: pairs.len(),
             unpaired: unpaired + 1,
-            prefix: records
-                .get(unpaired)
-                .map_or_else(|| "-".to_owned(), |r| r.client_prefix.clone()),
+            prefix: records.get(unpaired).map_or_else(
+                || "-".to_owned(),
+                |r| crate::diagnostic::shown(&r.client_prefix),
+            ),
         });
     }
+    let mut notes = Vec::new();
     let mut s = String::new();
     let _ = writeln!(
         s,
         "# farm imported by manageout from {} ({} record(s)); check it with `manageout check`",
-        sources.join(", "),
+        toml_comment(&sources.join(", ")),
         records.len()
     );
     let internals: Vec<&String> = records
@@ -484,27 +528,36 @@ pub fn farm_toml(
             let _ = writeln!(
                 s,
                 "# warning: the records disagree on InternalIPv6Prefix ({}); the first is used",
-                internals
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                toml_comment(
+                    &internals
+                        .iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             );
         }
         let _ = writeln!(s, "internal_prefix = {}", toml_string(first));
     }
     for (i, (r, p)) in records.iter().zip(pairs).enumerate() {
-        let name = p
-            .name
-            .clone()
-            .or_else(|| r.computer_name.clone())
-            .unwrap_or_else(|| format!("DA{}", i + 1));
+        let name = match (&p.name, &r.computer_name) {
+            (Some(n), _) => n.clone(),
+            (None, Some(c)) => record_name(
+                c,
+                "PSComputerName",
+                i + 1,
+                &mut notes,
+                " (give --name to choose one)",
+            ),
+            (None, None) => format!("DA{}", i + 1),
+        };
         s.push_str("\n[[server]]\n");
         let _ = writeln!(s, "name = {}", toml_string(&name));
         let _ = writeln!(s, "address = {}", toml_string(&p.address.to_string()));
         let _ = writeln!(s, "client_prefix = {}", toml_string(&r.client_prefix));
         if let Some(ep) = &r.entry_point {
-            let _ = writeln!(s, "entry_point = {}", toml_string(ep));
+            let ep = record_name(ep, "EntrypointName", i + 1, &mut notes, "");
+            let _ = writeln!(s, "entry_point = {}", toml_string(&ep));
         }
         if let Some(t) = r.teredo {
             let _ = writeln!(s, "teredo = {t}");
@@ -513,5 +566,5 @@ pub fn farm_toml(
             let _ = writeln!(s, "vpn_prefix = {}", toml_string(v));
         }
     }
-    Ok(s)
+    Ok(Imported { toml: s, notes })
 }

@@ -47,6 +47,7 @@ mod error;
 pub mod explain;
 pub mod import;
 pub mod model;
+pub mod names;
 pub mod render;
 pub mod router;
 pub mod table;

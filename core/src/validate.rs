@@ -11,8 +11,9 @@ use std::ops::Range;
 use ipnet::Ipv6Net;
 
 use crate::config::{Draft, DraftServer, Sp};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Sink, shown};
 use crate::model::{BigIp, Farm, RouteKind, Server, teredo_prefix_of};
+use crate::names;
 
 /// The most servers a farm may list (a DirectAccess deployment has at most a few
 /// dozen entry points); more is MO005.
@@ -60,8 +61,12 @@ impl RouteRef {
 
 /// Checks a draft farm, appending diagnostics; returns the typed farm when every
 /// value could be read (it may still have errors, such as host bits or overlaps).
-pub(crate) fn validate(draft: &Draft, diags: &mut Vec<Diagnostic>) -> Option<Farm> {
-    let mut v = Validator { diags };
+pub(crate) fn validate(draft: &Draft, diags: &mut Sink) -> Option<Farm> {
+    diags.group(1, true);
+    let mut v = Validator {
+        diags,
+        host_bits: Vec::new(),
+    };
     v.run(draft)
 }
 
@@ -94,12 +99,16 @@ pub(crate) fn draft_of(farm: &Farm) -> Draft {
                 vpn_prefix: sv.vpn_prefix.map(|p| Sp::bare(p.to_string())),
             })
             .collect(),
+        server_count: farm.servers.len(),
         servers_span: None,
     }
 }
 
 struct Validator<'d> {
-    diags: &'d mut Vec<Diagnostic>,
+    diags: &'d mut Sink,
+    /// MO012 diagnostics waiting for their help (the nearest free sibling needs
+    /// every server's prefixes): server index, field, diagnostic.
+    host_bits: Vec<(usize, &'static str, Diagnostic)>,
 }
 
 /// Well-known ranges, as (network, length, description).
@@ -134,13 +143,12 @@ impl Validator<'_> {
     }
 
     fn run(&mut self, draft: &Draft) -> Option<Farm> {
-        let before = self.diags.len();
-        if draft.servers.len() > MAX_SERVERS {
+        if draft.server_count > MAX_SERVERS {
             let d = Diagnostic::error(
                 "MO005",
                 format!(
                     "the farm lists {} servers; at most {MAX_SERVERS} are accepted",
-                    draft.servers.len()
+                    draft.server_count
                 ),
             )
             .with_field("server")
@@ -149,10 +157,12 @@ impl Validator<'_> {
             return None;
         }
         let (settings, internal) = self.settings(draft);
-        let mut servers: Vec<Checked> = draft.servers.iter().map(|s| self.server(s)).collect();
+        let mut servers: Vec<Checked> = Vec::with_capacity(draft.servers.len());
+        for (i, s) in draft.servers.iter().enumerate() {
+            let c = self.server(i, s);
+            servers.push(c);
+        }
         self.cross_checks(&mut servers, internal.as_ref(), draft);
-        self.diags[before..]
-            .sort_by_key(|d| d.location.as_ref().map_or(usize::MAX, |l| l.span.start));
 
         // the typed farm, when every value could be read
         let mut typed = Vec::with_capacity(servers.len());
@@ -185,11 +195,11 @@ impl Validator<'_> {
     ) -> (Option<(Option<String>, bool, BigIp)>, Option<Val<Ipv6Net>>) {
         let mut ok = true;
         let name = draft.name.as_ref().map(|n| {
-            ok &= self.name_value(n, "farm.name", None, false);
+            ok &= self.name_value(n, "farm.name", None, NameKind::Name);
             n.value.clone()
         });
         let internal = draft.internal_prefix.as_ref().and_then(|p| {
-            let v = self.prefix(p, "farm.internal_prefix", None)?;
+            let v = self.prefix(p, "farm.internal_prefix", None, None)?;
             if v.ok && v.value.prefix_len() > 64 {
                 let d = Diagnostic::warning(
                     "MO011",
@@ -206,11 +216,11 @@ impl Validator<'_> {
         });
         let mut bigip = BigIp::default();
         if let Some(p) = &draft.partition {
-            ok &= self.name_value(p, "bigip.partition", None, true);
+            ok &= self.name_value(p, "bigip.partition", None, NameKind::Partition);
             bigip.partition = p.value.clone();
         }
         if let Some(m) = &draft.monitor {
-            ok &= self.name_value(m, "bigip.monitor", None, true);
+            ok &= self.name_value(m, "bigip.monitor", None, NameKind::Object);
             bigip.monitor = Some(m.value.clone());
         }
         if let Some(vlans) = &draft.vlans {
@@ -222,7 +232,7 @@ impl Validator<'_> {
                 ok = false;
             }
             for v in &vlans.value {
-                ok &= self.name_value(v, "bigip.vlans", None, true);
+                ok &= self.name_value(v, "bigip.vlans", None, NameKind::Object);
             }
             bigip.vlans = Some(vlans.value.iter().map(|v| v.value.clone()).collect());
         }
@@ -245,51 +255,47 @@ impl Validator<'_> {
         (ok.then_some((name, windows7, bigip)), internal)
     }
 
-    /// MO018: names must be non-empty, printable, and (for BIG-IP objects) free of
-    /// spaces and characters BIG-IP rejects.
+    /// MO018: a farm, server or entry-point name breaking the name rule, or a name
+    /// of a BIG-IP object breaking BIG-IP's grammar (see [`names`](crate::names)).
     fn name_value(
         &mut self,
         v: &Sp<String>,
         field: &str,
         server: Option<&str>,
-        bigip: bool,
+        kind: NameKind,
     ) -> bool {
         let s = v.value.as_str();
-        let problem = if s.trim().is_empty() {
-            Some("is empty".to_owned())
-        } else if s.chars().any(char::is_control) {
-            Some("contains control characters".to_owned())
-        } else if bigip {
-            let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:".contains(c);
-            s.chars()
-                .find(|c| !allowed(*c))
-                .map(|c| format!("contains `{c}`, which BIG-IP object names cannot hold"))
-        } else {
-            None
+        let result = match kind {
+            NameKind::Name => names::check(s),
+            NameKind::Partition => names::check_partition(s),
+            NameKind::Object => names::check_object_path(s),
         };
-        match problem {
-            None => true,
-            Some(p) => {
-                let d = Diagnostic::error("MO018", format!("{field} `{s}` {p}"))
-                    .with_server(server)
-                    .with_field(field)
-                    .with_help(if bigip {
-                        "BIG-IP names use letters, digits, `.`, `_`, `-` (and `/` for a full path such as `/Common/internal`)"
-                    } else {
-                        "give a short printable name, such as `DA1`"
-                    });
-                self.push(d, v.span.as_ref());
-                false
-            }
-        }
+        let Err(problem) = result else {
+            return true;
+        };
+        let help = match kind {
+            NameKind::Name => format!(
+                "names are 1 to {} letters, digits, `.`, `_` or `-` (what DNS, NetBIOS and BIG-IP names share); the nearest valid name is `{}`",
+                names::MAX_NAME_LEN,
+                names::nearest_valid(s)
+            ),
+            NameKind::Partition => "a partition is one folder name: a letter, then letters, digits, `.`, `_` or `-` (no `/`), such as `Common`".to_owned(),
+            NameKind::Object => "name an existing BIG-IP object: `name` (in /Common) or a full path such as `/Common/internal`, each part a letter, then letters, digits, `.`, `_` or `-`".to_owned(),
+        };
+        let d = Diagnostic::error("MO018", format!("{field} `{}` {problem}", shown(s)))
+            .with_server(server)
+            .with_field(field)
+            .with_help(help);
+        self.push(d, v.span.as_ref());
+        false
     }
 
-    fn server(&mut self, s: &DraftServer) -> Checked {
+    fn server(&mut self, index: usize, s: &DraftServer) -> Checked {
         let mut c = Checked::default();
         let name_ok = s
             .name
             .as_ref()
-            .is_some_and(|n| self.name_value(n, "name", None, false));
+            .is_some_and(|n| self.name_value(n, "name", None, NameKind::Name));
         c.name = s.name.as_ref().map(|n| Val {
             value: n.value.clone(),
             span: n.span.clone(),
@@ -297,7 +303,7 @@ impl Validator<'_> {
         });
         let server = s.name.as_ref().map(|n| n.value.as_str());
         if let Some(ep) = &s.entry_point {
-            let ok = self.name_value(ep, "entry_point", server, false);
+            let ok = self.name_value(ep, "entry_point", server, NameKind::Name);
             c.entry_point = Some(Val {
                 value: ep.value.clone(),
                 span: ep.span.clone(),
@@ -306,7 +312,7 @@ impl Validator<'_> {
         }
         c.address = s.address.as_ref().and_then(|a| self.address(a, server));
         c.client_prefix = s.client_prefix.as_ref().and_then(|p| {
-            let mut v = self.prefix(p, "client_prefix", server)?;
+            let mut v = self.prefix(p, "client_prefix", server, Some(index))?;
             if v.ok {
                 v.ok = self.client_range(&v, "client_prefix", server);
             }
@@ -316,7 +322,7 @@ impl Validator<'_> {
             Some(v)
         });
         c.vpn_prefix = s.vpn_prefix.as_ref().and_then(|p| {
-            let mut v = self.prefix(p, "vpn_prefix", server)?;
+            let mut v = self.prefix(p, "vpn_prefix", server, Some(index))?;
             if v.ok {
                 v.ok = self.client_range(&v, "vpn_prefix", server);
             }
@@ -332,12 +338,13 @@ impl Validator<'_> {
             Some(v)
         });
         c.teredo = s.teredo.as_ref().is_some_and(|t| t.value);
-        self.teredo(s, &mut c, server);
+        self.teredo(index, s, &mut c, server);
         c
     }
 
     fn address(&mut self, a: &Sp<String>, server: Option<&str>) -> Option<Val<Ipv6Addr>> {
         let text = a.value.as_str();
+        let t = shown(text);
         let bad = |msg: String, help: String| {
             Diagnostic::error("MO010", msg)
                 .with_server(server)
@@ -349,35 +356,36 @@ impl Validator<'_> {
             Err(_) => Err(
                 if text.trim() != text && text.trim().parse::<Ipv6Addr>().is_ok() {
                     bad(
-                        format!("address `{text}` has surrounding spaces"),
-                        format!("write `{}`", text.trim()),
+                        format!("address `{t}` has surrounding spaces"),
+                        format!("write `{}`", shown(text.trim())),
                     )
                 } else if text.parse::<Ipv4Addr>().is_ok() {
                     bad(
-                    format!("address `{text}` is an IPv4 address; Manage Out needs the server's IPv6 address"),
+                    format!("address `{t}` is an IPv4 address; Manage Out needs the server's IPv6 address"),
                     "give the DA server's corporate-facing IPv6 address (`Get-NetIPAddress -AddressFamily IPv6` on its internal interface), such as `2131::101`".to_owned(),
                 )
                 } else if let Some((addr, zone)) = text.split_once('%') {
                     bad(
-                        format!("address `{text}` has a zone id (`%{zone}`)"),
+                        format!("address `{t}` has a zone id (`%{}`)", shown(zone)),
                         format!(
-                            "a zone id only has meaning on one host; write `{addr}` (and use a routable address, not link-local)"
+                            "a zone id only has meaning on one host; write `{}` (and use a routable address, not link-local)",
+                            shown(addr)
                         ),
                     )
                 } else if let Some((addr, len)) = text.split_once('/') {
                     bad(
-                        format!("address `{text}` has a prefix length (`/{len}`)"),
-                        format!("give the server's address alone: `{addr}`"),
+                        format!("address `{t}` has a prefix length (`/{}`)", shown(len)),
+                        format!("give the server's address alone: `{}`", shown(addr)),
                     )
                 } else if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']'))
                 {
                     bad(
-                        format!("address `{text}` is written in brackets"),
-                        format!("write `{inner}`"),
+                        format!("address `{t}` is written in brackets"),
+                        format!("write `{}`", shown(inner)),
                     )
                 } else {
                     bad(
-                        format!("`{text}` is not a valid IPv6 address"),
+                        format!("`{t}` is not a valid IPv6 address"),
                         "write the server's corporate-facing IPv6 address, such as `2131::101`"
                             .to_owned(),
                     )
@@ -440,10 +448,12 @@ impl Validator<'_> {
     fn prefix(
         &mut self,
         p: &Sp<String>,
-        field: &str,
+        field: &'static str,
         server: Option<&str>,
+        owner: Option<usize>,
     ) -> Option<Val<Ipv6Net>> {
         let text = p.value.as_str();
+        let t = shown(text);
         let code = if field == "teredo_prefix" {
             "MO031"
         } else {
@@ -459,27 +469,27 @@ impl Validator<'_> {
             Ok(net) => Ok(net),
             Err(_) => Err(match text.split_once('/') {
                 None if text.parse::<Ipv6Addr>().is_ok() => bad(
-                    format!("{field} `{text}` has no prefix length"),
-                    format!("add the length DA reports: `{text}/59` for a load-balanced cluster, `{text}/64` for a single server"),
+                    format!("{field} `{t}` has no prefix length"),
+                    format!("add the length DA reports: `{t}/59` for a load-balanced cluster, `{t}/64` for a single server"),
                 ),
                 _ if text.contains('%') => bad(
-                    format!("{field} `{text}` has a zone id"),
-                    format!("remove the zone id: `{}`", strip_zone(text)),
+                    format!("{field} `{t}` has a zone id"),
+                    format!("remove the zone id: `{}`", shown(&strip_zone(text))),
                 ),
                 _ if text.parse::<ipnet::Ipv4Net>().is_ok() || text.parse::<Ipv4Addr>().is_ok() => bad(
-                    format!("{field} `{text}` is an IPv4 prefix; DirectAccess clients get IPv6 prefixes"),
+                    format!("{field} `{t}` is an IPv4 prefix; DirectAccess clients get IPv6 prefixes"),
                     "copy ClientIPv6Prefix from `Get-DAServer | ft ClientIPv6Prefix`, such as `2131:0:0:1000::/59`".to_owned(),
                 ),
                 Some((addr, len)) if addr.parse::<Ipv6Addr>().is_ok() => bad(
-                    format!("{field} `{text}` has an invalid prefix length `{len}`"),
+                    format!("{field} `{t}` has an invalid prefix length `{}`", shown(len)),
                     "an IPv6 prefix length is a number from 0 to 128; DA uses /59 or /64".to_owned(),
                 ),
                 _ if text.trim() != text => bad(
-                    format!("{field} `{text}` has surrounding spaces"),
-                    format!("write `{}`", text.trim()),
+                    format!("{field} `{t}` has surrounding spaces"),
+                    format!("write `{}`", shown(text.trim())),
                 ),
                 _ => bad(
-                    format!("`{text}` is not a valid IPv6 prefix"),
+                    format!("`{t}` is not a valid IPv6 prefix"),
                     "write it as address/length, such as `2131:0:0:1000::/59`".to_owned(),
                 ),
             }),
@@ -493,11 +503,16 @@ impl Validator<'_> {
         };
         let ok = prefix.trunc() == prefix;
         if !ok {
-            let d = Diagnostic::error("MO012", format!("{field} `{text}` has host bits set"))
+            let d = Diagnostic::error("MO012", format!("{field} `{t}` has host bits set"))
                 .with_server(server)
                 .with_field(field)
-                .with_help(format!("its network is `{}`", prefix.trunc()));
-            self.push(d, p.span.as_ref());
+                .with_help(format!("its network is `{}`", prefix.trunc()))
+                .at(p.span.as_ref());
+            match owner {
+                // the help names the nearest free sibling once every prefix is known
+                Some(i) => self.host_bits.push((i, field, d)),
+                None => self.diags.push(d),
+            }
         }
         Some(Val {
             value: prefix,
@@ -593,7 +608,7 @@ impl Validator<'_> {
     }
 
     /// MO030, MO031, MO033: the Teredo fields of one server.
-    fn teredo(&mut self, s: &DraftServer, c: &mut Checked, server: Option<&str>) {
+    fn teredo(&mut self, index: usize, s: &DraftServer, c: &mut Checked, server: Option<&str>) {
         if let Some(t) = &s.teredo_ipv4 {
             match t.value.parse::<Ipv4Addr>() {
                 Ok(v4) => {
@@ -634,7 +649,7 @@ impl Validator<'_> {
             }
         }
         if let Some(p) = &s.teredo_prefix {
-            match self.prefix(p, "teredo_prefix", server) {
+            match self.prefix(p, "teredo_prefix", server, Some(index)) {
                 None => {}
                 Some(mut v) => {
                     if v.ok {
@@ -759,7 +774,10 @@ impl Validator<'_> {
             }
         };
 
-        // MO022 / MO023 / MO031: overlapping routes, found by a sweep over sorted prefixes
+        // MO022 / MO023 / MO031: overlapping routes, found by a sweep over sorted
+        // prefixes. Equal prefixes form one group, reported once (never per pair);
+        // a prefix nested in another entry point's is reported once, against the
+        // innermost such prefix. The stack of enclosing groups is at most 129 deep.
         let mut order: Vec<usize> = (0..routes.len()).collect();
         order.sort_by_key(|&r| {
             (
@@ -768,52 +786,84 @@ impl Validator<'_> {
                 r,
             )
         });
-        let mut stack: Vec<usize> = Vec::new();
-        let mut pairs: Vec<(usize, usize)> = Vec::new();
-        for &r in &order {
-            while let Some(&top) = stack.last() {
-                if routes[top].prefix.contains(&routes[r].prefix) {
-                    break;
-                }
+        let groups: Vec<&[usize]> = order
+            .chunk_by(|&a, &b| routes[a].prefix == routes[b].prefix)
+            .collect();
+        let list = |names: Vec<String>| -> String {
+            let n = names.len();
+            let mut shown: Vec<String> = names.into_iter().take(5).collect();
+            if n > 5 {
+                shown.push(format!("and {} more", n - 5));
+            }
+            shown.join(", ")
+        };
+        // (the group's prefix, the entry points of its routes)
+        let mut stack: Vec<(Ipv6Net, Vec<EntryPoint>, &[usize])> = Vec::new();
+        for group in &groups {
+            let prefix = routes[group[0]].prefix;
+            // equal prefixes of different servers: one diagnostic at the second
+            // in file order
+            let mut in_file_order: Vec<usize> = group.to_vec();
+            in_file_order.sort_unstable();
+            let mut owners: Vec<usize> = in_file_order.iter().map(|&r| routes[r].server).collect();
+            owners.dedup();
+            if owners.len() > 1 {
+                let second = &routes[in_file_order
+                    .iter()
+                    .copied()
+                    .find(|&r| routes[r].server != routes[in_file_order[0]].server)
+                    .unwrap_or(in_file_order[1])];
+                let names: Vec<String> = owners.iter().map(|&i| name_of(servers, i)).collect();
+                let all_teredo = group.iter().all(|&r| routes[r].kind == RouteKind::Teredo);
+                let d = if all_teredo {
+                    Diagnostic::error("MO031", format!("Teredo prefix `{prefix}` is shared by servers {}", list(names)))
+                        .with_help("each DA server derives its Teredo prefix from its own public IPv4 address; behind one load-balanced VIP, Teredo clients cannot be steered: disable Teredo (`Set-DAServer -TeredoState Disabled`)")
+                } else {
+                    Diagnostic::error(
+                        "MO022",
+                        format!("servers {} share the {} `{prefix}`", list(names), second.field().replace('_', " ")),
+                    )
+                    .with_help(if second.kind == RouteKind::Client {
+                        "a shared ClientIPv6Prefix is the cluster-wide prefix of a load-balanced entry point: list the entry point once, with the internal VIP as address (or give each node its own /64 inside it); servers in separate entry points must have distinct prefixes"
+                    } else {
+                        "one prefix can be routed to only one next hop: give each entry point its own prefix"
+                    })
+                };
+                let d = d
+                    .with_server(Some(&name_of(servers, second.server)))
+                    .with_field(second.field());
+                self.push(d, second.span.as_ref());
+            }
+            while stack
+                .last()
+                .is_some_and(|(outer, _, _)| !outer.contains(&prefix))
+            {
                 stack.pop();
             }
-            for &outer in &stack {
-                pairs.push((outer, r));
-            }
-            stack.push(r);
-        }
-        for (a, b) in pairs {
-            let (ra, rb) = (&routes[a], &routes[b]);
-            if ra.server == rb.server {
-                continue;
-            }
-            // report at the later one in file order
-            let (first, second) = if a < b { (ra, rb) } else { (rb, ra) };
-            let (first_name, second_name) = (
-                name_of(servers, first.server),
-                name_of(servers, second.server),
-            );
-            let equal = ra.prefix == rb.prefix;
-            let d = if equal && ra.kind == RouteKind::Teredo && rb.kind == RouteKind::Teredo {
-                Diagnostic::error("MO031", format!("Teredo prefix `{}` is shared with server {first_name}", second.prefix))
-                    .with_help("each DA server derives its Teredo prefix from its own public IPv4 address; behind one load-balanced VIP, Teredo clients cannot be steered: disable Teredo (`Set-DAServer -TeredoState Disabled`)")
-            } else if equal {
-                Diagnostic::error(
-                    "MO022",
-                    format!("servers {first_name} and {second_name} share the {} `{}`", second.field().replace('_', " "), second.prefix),
-                )
-                .with_help(if second.kind == RouteKind::Client {
-                    "a shared ClientIPv6Prefix is the cluster-wide prefix of a load-balanced entry point: list the entry point once, with the internal VIP as address (or give each node its own /64 inside it); servers in separate entry points must have distinct prefixes"
-                } else {
-                    "one prefix can be routed to only one next hop: give each entry point its own prefix"
-                })
-            } else if entry_point(ra.server) != entry_point(rb.server) {
-                let (outer, inner) = if ra.prefix.contains(&rb.prefix) {
-                    (ra, rb)
-                } else {
-                    (rb, ra)
+            // MO023: each route of the group against the innermost enclosing
+            // prefix that belongs to another entry point
+            for &r in group.iter() {
+                let ep = entry_point(routes[r].server);
+                let Some((outer, _, outer_routes)) = stack
+                    .iter()
+                    .rev()
+                    .find(|(_, eps, _)| eps.iter().any(|e| *e != ep))
+                else {
+                    continue;
                 };
-                Diagnostic::error(
+                let Some(&o) = outer_routes
+                    .iter()
+                    .find(|&&o| entry_point(routes[o].server) != ep)
+                else {
+                    continue;
+                };
+                let (ra, rb) = (&routes[o], &routes[r]);
+                let (first, second) = if o < r { (ra, rb) } else { (rb, ra) };
+                let (first_name, second_name) = (
+                    name_of(servers, first.server),
+                    name_of(servers, second.server),
+                );
+                let d = Diagnostic::error(
                     "MO023",
                     format!(
                         "{} `{}` of server {} overlaps {} `{}` of server {}, in another entry point",
@@ -821,25 +871,33 @@ impl Validator<'_> {
                     ),
                 )
                 .with_help(format!(
-                    "`{}` lies inside `{}`, so clients of one entry point would be routed to the other; entry points need distinct, non-overlapping prefixes (or put both servers in the same entry_point if the inner prefix is a node's /64 inside the cluster's /59)",
-                    inner.prefix, outer.prefix
+                    "`{}` lies inside `{outer}`, so clients of one entry point would be routed to the other; entry points need distinct, non-overlapping prefixes (or put both servers in the same entry_point if the inner prefix is a node's /64 inside the cluster's /59)",
+                    rb.prefix
                 ))
-            } else {
-                continue;
-            };
-            let field = second.field();
-            let span = second.span.clone();
-            let d = d.with_server(Some(&second_name)).with_field(field);
-            self.push(d, span.as_ref());
+                .with_server(Some(&second_name))
+                .with_field(second.field());
+                let span = second.span.clone();
+                self.push(d, span.as_ref());
+            }
+            let mut eps: Vec<EntryPoint> = group
+                .iter()
+                .map(|&r| entry_point(routes[r].server))
+                .collect();
+            eps.sort();
+            eps.dedup();
+            stack.push((prefix, eps, group));
         }
 
         // MO024: a next hop inside a routed prefix; MO025: outside the internal prefix
+        let routed =
+            crate::table::PrefixMap::new(routes.iter().enumerate().map(|(i, r)| (r.prefix, i)))
+                .unwrap_or_else(|_| crate::table::PrefixMap::new([]).expect("an empty map"));
         for (i, c) in servers.iter().enumerate() {
             let Some(a) = c.address.as_ref().filter(|a| a.ok) else {
                 continue;
             };
             let name = name_of(servers, i);
-            if let Some(r) = routes.iter().find(|r| r.prefix.contains(&a.value)) {
+            if let Some(r) = routed.lookup(a.value).map(|&r| &routes[r]) {
                 let owner = name_of(servers, r.server);
                 let d = Diagnostic::error(
                     "MO024",
@@ -883,92 +941,104 @@ impl Validator<'_> {
         self.host_bits_help(servers, &routes, internal);
     }
 
+    /// Pushes the MO012 diagnostics with their help: the network, and if it is
+    /// taken, the nearest free sibling (computed once per distinct network).
     fn host_bits_help(
         &mut self,
         servers: &[Checked],
         routes: &[RouteRef],
         internal: Option<&Val<Ipv6Net>>,
     ) {
-        for (i, c) in servers.iter().enumerate() {
-            for (v, field) in [
-                (&c.client_prefix, "client_prefix"),
-                (&c.vpn_prefix, "vpn_prefix"),
-                (&c.teredo_prefix, "teredo_prefix"),
-            ] {
-                let Some(v) = v.as_ref().filter(|v| v.value.trunc() != v.value) else {
-                    continue;
-                };
-                let network = v.value.trunc();
-                let taken_by = routes
-                    .iter()
-                    .find(|r| {
-                        overlaps(&r.prefix, &network) && !(r.server == i && r.field() == field)
-                    })
-                    .map(|r| {
-                        servers[r.server]
-                            .name
-                            .as_ref()
-                            .map_or_else(|| format!("server #{}", r.server), |n| n.value.clone())
-                    });
-                let server_name = c.name.as_ref().map_or("this server", |n| n.value.as_str());
-                let reread = if field == "client_prefix" {
+        let pending = std::mem::take(&mut self.host_bits);
+        if pending.is_empty() {
+            return;
+        }
+        let used = UsedSpace::new(
+            routes.iter().map(|r| r.prefix),
+            servers
+                .iter()
+                .filter_map(|s| s.address.as_ref().map(|a| a.value)),
+        );
+        let mut memo: HashMap<(Ipv6Net, Ipv6Net), Option<Ipv6Net>> = HashMap::new();
+        for (i, field, mut d) in pending {
+            let c = &servers[i];
+            let v = match field {
+                "client_prefix" => &c.client_prefix,
+                "vpn_prefix" => &c.vpn_prefix,
+                _ => &c.teredo_prefix,
+            };
+            let Some(v) = v.as_ref() else {
+                self.diags.push(d);
+                continue;
+            };
+            let network = v.value.trunc();
+            let taken_by = routes
+                .iter()
+                .find(|r| overlaps(&r.prefix, &network) && !(r.server == i && r.field() == field))
+                .map(|r| {
+                    servers[r.server]
+                        .name
+                        .as_ref()
+                        .map_or_else(|| format!("server #{}", r.server), |n| n.value.clone())
+                });
+            let server_name = c.name.as_ref().map_or("this server", |n| n.value.as_str());
+            let reread = if field == "client_prefix" {
+                format!(
+                    "re-read the prefix DA really assigned (`Get-DAServer | ft ClientIPv6Prefix` on {server_name})"
+                )
+            } else if field == "vpn_prefix" {
+                "re-read the VPN clients' prefix (IPv6Prefix of `Get-RemoteAccess`)".to_owned()
+            } else {
+                "derive it from the server's first public IPv4 instead (`teredo_ipv4`)".to_owned()
+            };
+            let help = match taken_by {
+                None => format!("its network is `{network}`: write that; or {reread}"),
+                Some(owner) => {
+                    let bound = internal
+                        .filter(|p| {
+                            p.ok && p.value.contains(&network)
+                                && p.value.prefix_len() < network.prefix_len()
+                        })
+                        .map(|p| p.value)
+                        .unwrap_or_else(|| {
+                            Ipv6Net::new_assert(
+                                network.network(),
+                                network.prefix_len().saturating_sub(16),
+                            )
+                            .trunc()
+                        });
+                    let free = *memo
+                        .entry((network, bound))
+                        .or_insert_with(|| used.nearest_free_sibling(network, bound));
+                    let assign = if field == "client_prefix" {
+                        free.map(|f| format!("; if a new prefix is wanted, the nearest free /{} is `{f}` (assign it with `Set-DAServer -ClientIPv6Prefix {f}`)", f.prefix_len()))
+                    } else {
+                        free.map(|f| format!("; the nearest free /{} is `{f}`", f.prefix_len()))
+                    };
                     format!(
-                        "re-read the prefix DA really assigned (`Get-DAServer | ft ClientIPv6Prefix` on {server_name})"
+                        "its network `{network}` is already routed to {owner}; {reread}{}",
+                        assign.unwrap_or_else(|| format!(
+                            "; no free /{} is left near it",
+                            network.prefix_len()
+                        ))
                     )
-                } else if field == "vpn_prefix" {
-                    "re-read the VPN clients' prefix (IPv6Prefix of `Get-RemoteAccess`)".to_owned()
-                } else {
-                    "derive it from the server's first public IPv4 instead (`teredo_ipv4`)"
-                        .to_owned()
-                };
-                let help = match taken_by {
-                    None => format!("its network is `{network}`: write that; or {reread}"),
-                    Some(owner) => {
-                        let bound = internal
-                            .filter(|p| {
-                                p.ok && p.value.contains(&network)
-                                    && p.value.prefix_len() < network.prefix_len()
-                            })
-                            .map(|p| p.value)
-                            .unwrap_or_else(|| {
-                                Ipv6Net::new_assert(
-                                    network.network(),
-                                    network.prefix_len().saturating_sub(16),
-                                )
-                                .trunc()
-                            });
-                        let used: Vec<Ipv6Net> = routes.iter().map(|r| r.prefix).collect();
-                        let addresses: Vec<Ipv6Addr> = servers
-                            .iter()
-                            .filter_map(|s| s.address.as_ref().map(|a| a.value))
-                            .collect();
-                        let free = nearest_free_sibling(network, bound, &used, &addresses);
-                        let assign = if field == "client_prefix" {
-                            free.map(|f| format!("; if a new prefix is wanted, the nearest free /{} is `{f}` (assign it with `Set-DAServer -ClientIPv6Prefix {f}`)", f.prefix_len()))
-                        } else {
-                            free.map(|f| format!("; the nearest free /{} is `{f}`", f.prefix_len()))
-                        };
-                        format!(
-                            "its network `{network}` is already routed to {owner}; {reread}{}",
-                            assign.unwrap_or_else(|| format!(
-                                "; no free /{} is left near it",
-                                network.prefix_len()
-                            ))
-                        )
-                    }
-                };
-                let span_start = v.span.as_ref().map(|s| s.start);
-                if let Some(d) = self.diags.iter_mut().find(|d| {
-                    d.code == "MO012"
-                        && d.field.as_deref() == Some(field)
-                        && d.location.as_ref().map(|l| l.span.start) == span_start
-                        && d.server.as_deref() == c.name.as_ref().map(|n| n.value.as_str())
-                }) {
-                    d.help = Some(help);
                 }
-            }
+            };
+            d.help = Some(help);
+            self.diags.push(d);
         }
     }
+}
+
+/// Which name rule applies.
+#[derive(Clone, Copy)]
+enum NameKind {
+    /// A farm, server or entry-point name.
+    Name,
+    /// `bigip.partition`.
+    Partition,
+    /// A VLAN or monitor: an existing BIG-IP object.
+    Object,
 }
 
 /// Who a route belongs to for the overlap rules: a named entry point (compared
@@ -989,47 +1059,88 @@ fn strip_zone(text: &str) -> String {
     }
 }
 
-/// The free prefix of the same length nearest to `network` inside `bound` (higher
-/// one first on a tie): free means overlapping no routed prefix and holding no
-/// server address. Searches at most 65,536 siblings on each side.
-///
-/// For the source article's farm (DA1 owns `2131:0:0:1000::/59`), the nearest free
-/// sibling of `2131:0:0:1000::/59` is `2131:0:0:1020::/59`.
-pub(crate) fn nearest_free_sibling(
-    network: Ipv6Net,
-    bound: Ipv6Net,
-    used: &[Ipv6Net],
-    addresses: &[Ipv6Addr],
-) -> Option<Ipv6Net> {
-    let len = network.prefix_len();
-    let size: u128 = if len == 0 {
-        return None;
-    } else {
-        1u128 << (128 - u32::from(len))
-    };
-    let base = u128::from(network.network());
-    let free = |start: u128| -> Option<Ipv6Net> {
-        let cand = Ipv6Net::new_assert(Ipv6Addr::from(start), len);
-        let ok = bound.contains(&cand)
-            && !used.iter().any(|u| overlaps(u, &cand))
-            && !addresses.iter().any(|a| cand.contains(a));
-        ok.then_some(cand)
-    };
-    for k in 1..=65_536u128 {
-        let step = k.checked_mul(size);
-        let up = step.and_then(|s| base.checked_add(s));
-        let down = step.and_then(|s| base.checked_sub(s));
-        if up.is_none() && down.is_none() {
-            break;
+/// The address space taken by routed prefixes and server addresses, as sorted,
+/// merged ranges of `(first, last)` address: a candidate prefix is free when it
+/// meets none of them (one binary search).
+pub(crate) struct UsedSpace {
+    ranges: Vec<(u128, u128)>,
+}
+
+impl UsedSpace {
+    pub(crate) fn new(
+        prefixes: impl Iterator<Item = Ipv6Net>,
+        addresses: impl Iterator<Item = Ipv6Addr>,
+    ) -> Self {
+        let mut ranges: Vec<(u128, u128)> = prefixes
+            .map(|p| (u128::from(p.network()), u128::from(p.broadcast())))
+            .chain(addresses.map(|a| (u128::from(a), u128::from(a))))
+            .collect();
+        ranges.sort_unstable();
+        let mut merged: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
+        for (a, z) in ranges {
+            match merged.last_mut() {
+                Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(z),
+                _ => merged.push((a, z)),
+            }
         }
-        if let Some(c) = up.and_then(free) {
-            return Some(c);
-        }
-        if let Some(c) = down.and_then(free) {
-            return Some(c);
-        }
+        Self { ranges: merged }
     }
-    None
+
+    /// The used range meeting `first..=last`, if any.
+    fn blocker(&self, first: u128, last: u128) -> Option<(u128, u128)> {
+        let i = self.ranges.partition_point(|r| r.1 < first);
+        self.ranges.get(i).copied().filter(|r| r.0 <= last)
+    }
+
+    /// The free prefix of the same length nearest to `network` inside `bound`
+    /// (the higher one first on a tie). Each step up or down skips a whole used
+    /// range, so the search costs at most one binary search per used range.
+    ///
+    /// For the source article's farm (DA1 owns `2131:0:0:1000::/59`), the nearest
+    /// free sibling of `2131:0:0:1000::/59` is `2131:0:0:1020::/59`.
+    pub(crate) fn nearest_free_sibling(&self, network: Ipv6Net, bound: Ipv6Net) -> Option<Ipv6Net> {
+        let len = network.prefix_len();
+        if len == 0 || !bound.contains(&network) {
+            return None;
+        }
+        let size: u128 = 1u128 << (128 - u32::from(len));
+        let base = u128::from(network.network());
+        let (lo, hi) = (u128::from(bound.network()), u128::from(bound.broadcast()));
+        // the first free candidate at or above `from`, and at or below `from`
+        let up = |mut at: u128| -> Option<u128> {
+            loop {
+                let last = at.checked_add(size - 1)?;
+                if last > hi {
+                    return None;
+                }
+                match self.blocker(at, last) {
+                    None => return Some(at),
+                    Some((_, z)) => {
+                        // the next aligned candidate past the blocker
+                        at = z.checked_add(1)?.checked_add(size - 1)? & !(size - 1);
+                    }
+                }
+            }
+        };
+        let down = |mut at: u128| -> Option<u128> {
+            loop {
+                if at < lo {
+                    return None;
+                }
+                match self.blocker(at, at + (size - 1)) {
+                    None => return Some(at),
+                    Some((a, _)) => at = a.checked_sub(size)? & !(size - 1),
+                }
+            }
+        };
+        let above = base.checked_add(size).and_then(up);
+        let below = base.checked_sub(size).and_then(down);
+        let pick = match (above, below) {
+            (Some(a), Some(b)) => Some(if a - base <= base - b { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        pick.map(|start| Ipv6Net::new_assert(Ipv6Addr::from(start), len))
+    }
 }
 
 impl Farm {
@@ -1049,8 +1160,9 @@ impl Farm {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check(&self) -> Vec<Diagnostic> {
-        let mut diags = Vec::new();
-        validate(&draft_of(self), &mut diags);
+        let mut sink = Sink::new();
+        validate(&draft_of(self), &mut sink);
+        let (mut diags, _) = sink.finish();
         crate::config::Locator::none().resolve(&mut diags);
         diags
     }
@@ -1064,7 +1176,9 @@ mod tests {
     fn nearest_free_sibling_of_the_articles_taken_network_is_1020() {
         let n: Ipv6Net = "2131:0:0:1000::/59".parse().unwrap();
         let bound: Ipv6Net = "2131::/48".parse().unwrap();
-        let free = nearest_free_sibling(n, bound, &[n], &[]).unwrap();
+        let free = UsedSpace::new([n].into_iter(), std::iter::empty())
+            .nearest_free_sibling(n, bound)
+            .unwrap();
         assert_eq!(free.to_string(), "2131:0:0:1020::/59");
     }
 
@@ -1073,7 +1187,9 @@ mod tests {
         let n: Ipv6Net = "2131:0:0:1000::/59".parse().unwrap();
         let up: Ipv6Net = "2131:0:0:1020::/59".parse().unwrap();
         let bound: Ipv6Net = "2131::/48".parse().unwrap();
-        let free = nearest_free_sibling(n, bound, &[n, up], &[]).unwrap();
+        let free = UsedSpace::new([n, up].into_iter(), std::iter::empty())
+            .nearest_free_sibling(n, bound)
+            .unwrap();
         assert_eq!(free.to_string(), "2131:0:0:fe0::/59");
     }
 
@@ -1082,6 +1198,7 @@ mod tests {
         let n: Ipv6Net = "2131::/49".parse().unwrap();
         let bound: Ipv6Net = "2131::/48".parse().unwrap();
         let other: Ipv6Net = "2131:0:0:8000::/49".parse().unwrap();
-        assert_eq!(nearest_free_sibling(n, bound, &[n, other], &[]), None);
+        let used = UsedSpace::new([n, other].into_iter(), std::iter::empty());
+        assert_eq!(used.nearest_free_sibling(n, bound), None);
     }
 }

@@ -182,8 +182,7 @@ fn fix_is_empty_when_clean_and_recreates_only_the_broken_servers() {
 fn diagnostics_render_with_their_configuration_source_line() {
     let farm = farm("../examples/seed-fixed.toml");
     let report = audit::audit(&farm, &[source("translate-address.conf")]);
-    let text =
-        manageout::diagnostic::render_text_sources(&report.diagnostics, &report.sources, false);
+    let text = report.render(false);
     assert!(text.contains("error[MO106]"), "{text}");
     assert!(text.contains("translate-address.conf:76:5"), "{text}");
     assert!(text.contains("translate-address enabled"), "{text}");

@@ -161,7 +161,9 @@ fn convertto_json_from_invoke_command_with_cim_noise_imports_one_record_per_serv
     assert_eq!(r.len(), 2);
     assert_eq!(r[0].computer_name.as_deref(), Some("DA1.corp.contoso.com"));
     assert_eq!(r[1].client_prefix, "2131:0:0:1020::/59");
-    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["j"]).unwrap();
+    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["j"])
+        .unwrap()
+        .toml;
     assert!(toml.contains("name = \"DA2.corp.contoso.com\""), "{toml}");
     let report = Farm::from_toml_str(&toml, "imported.toml");
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
@@ -177,7 +179,7 @@ fn a_single_json_object_with_teredo_enabled_and_an_entry_point() {
     assert_eq!(r[0].teredo, Some(true));
     assert_eq!(r[0].entry_point.as_deref(), Some("Paris"));
     // Teredo enabled without its IPv4: the farm check says how to fix it
-    let toml = farm_toml(&r, &[pair("2131::101")], &["j"]).unwrap();
+    let toml = farm_toml(&r, &[pair("2131::101")], &["j"]).unwrap().toml;
     let report = Farm::from_toml_str(&toml, "imported.toml");
     assert!(
         report.diagnostics.iter().any(|d| d.code == "MO030"),
@@ -194,7 +196,9 @@ fn identical_prefixes_of_a_cluster_are_flagged_mo022_once_imported() {
     )
     .unwrap();
     assert_eq!(r.len(), 2);
-    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["c"]).unwrap();
+    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["c"])
+        .unwrap()
+        .toml;
     let report = Farm::from_toml_str(&toml, "imported.toml");
     let d = report
         .diagnostics
@@ -238,7 +242,9 @@ fn records_disagreeing_on_the_internal_prefix_keep_the_first_with_a_warning_comm
     )
     .unwrap();
     r[1].internal_prefixes = vec!["2132::/48".into()];
-    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["j"]).unwrap();
+    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["j"])
+        .unwrap()
+        .toml;
     assert!(
         toml.contains(
             "# warning: the records disagree on InternalIPv6Prefix (2131::/48, 2132::/48)"

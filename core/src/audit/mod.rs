@@ -49,7 +49,7 @@ use std::ops::Range;
 
 use ipnet::Ipv6Net;
 
-use crate::diagnostic::{Diagnostic, LineIndex, Location};
+use crate::diagnostic::{Diagnostic, LineIndex, Location, Omitted, Sink};
 use crate::model::{Farm, RouteKind};
 use crate::{Source, render};
 use parse::Stanza;
@@ -57,8 +57,15 @@ use parse::Stanza;
 /// What an audit found, with the texts its diagnostics point into.
 #[derive(Clone, Debug)]
 pub struct AuditReport {
-    /// Every finding, configuration file order, then farm order.
+    /// The findings, configuration file order, then farm order: the first
+    /// [`MAX_DIAGNOSTICS`](crate::diagnostic::MAX_DIAGNOSTICS).
     pub diagnostics: Vec<Diagnostic>,
+    /// The findings past those, counted.
+    pub omitted: Omitted,
+    /// Findings while the audit runs (bounded).
+    sink: Sink,
+    /// How many findings were pushed (for the per-virtual counts).
+    pushed: usize,
     /// The configuration texts (for [`render_text_sources`](crate::diagnostic::render_text_sources)).
     pub sources: Vec<Source>,
     /// Servers (indexes) whose Manage Out objects must be (re)created.
@@ -72,6 +79,10 @@ pub struct AuditReport {
     existing_pools: BTreeSet<String>,
 }
 
+/// The most configuration text one audit reads, in all files together: 64 MiB
+/// (each file is also limited to [`MAX_FILE_SIZE`](crate::config::MAX_FILE_SIZE)).
+pub const MAX_CONFIG_TOTAL: usize = 64 * 1024 * 1024;
+
 /// A `ltm virtual` as far as Manage Out cares.
 #[derive(Debug)]
 struct Virtual<'a> {
@@ -80,6 +91,8 @@ struct Virtual<'a> {
     stanza: &'a Stanza,
     /// Destination network (host bits as written), when it is IPv6.
     dest: Option<Ipv6Addr>,
+    /// Whether the destination could not be read at all (not IPv4, not IPv6).
+    unreadable: bool,
     route_domain: u16,
     /// Mask length; `None` for a mask that is not a contiguous IPv6 netmask.
     len: Option<u8>,
@@ -211,6 +224,7 @@ fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<'a> {
                 let path = full_path(name, "/Common");
                 let folder = path.rsplit_once('/').map_or("/Common", |(f, _)| f);
                 let (mut dest, mut route_domain) = (None, 0);
+                let mut unreadable = true;
                 if let Some(d) = s.value("destination") {
                     let (addr, _port) = split_port(leaf(d));
                     let (a, rd) = split_rd(addr);
@@ -222,6 +236,13 @@ fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<'a> {
                     {
                         (dest, route_domain) = (Some(*a), *rd);
                     }
+                    // IPv4 virtuals and wildcards are not Manage Out's, but readable
+                    let ipv4 = |t: &str| {
+                        let t = split_rd(t).0;
+                        t.parse::<std::net::Ipv4Addr>().is_ok() || t == "any" || t == "any6"
+                    };
+                    let (v4, _) = leaf(d).rsplit_once(':').unwrap_or_else(|| (leaf(d), ""));
+                    unreadable = dest.is_none() && !ipv4(v4) && !ipv4(addr);
                 }
                 let len = match s.value("mask") {
                     Some(m) => mask_len(m),
@@ -232,6 +253,7 @@ fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<'a> {
                     file,
                     stanza: s,
                     dest,
+                    unreadable,
                     route_domain,
                     len,
                 });
@@ -341,6 +363,57 @@ impl Located<'_> {
     }
 }
 
+/// Finds the networks of a list that overlap a prefix (hold it or lie inside it)
+/// without scanning the list: at most 129 hash lookups for the networks holding
+/// it, one binary search for those inside it.
+struct NetIndex {
+    exact: std::collections::HashMap<Ipv6Net, Vec<usize>>,
+    /// (network, length, position), sorted.
+    sorted: Vec<(u128, u8, usize)>,
+}
+
+impl NetIndex {
+    fn new(nets: impl Iterator<Item = Option<Ipv6Net>>) -> Self {
+        let mut exact: std::collections::HashMap<Ipv6Net, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut sorted = Vec::new();
+        for (i, n) in nets.enumerate() {
+            if let Some(n) = n {
+                exact.entry(n).or_default().push(i);
+                sorted.push((u128::from(n.network()), n.prefix_len(), i));
+            }
+        }
+        sorted.sort_unstable();
+        Self { exact, sorted }
+    }
+
+    /// The positions of the networks overlapping `p`, in list order.
+    fn overlapping(&self, p: Ipv6Net) -> Vec<usize> {
+        let mut out = Vec::new();
+        for len in 0..=p.prefix_len() {
+            if let Some(found) = Ipv6Net::new(p.network(), len)
+                .ok()
+                .and_then(|n| self.exact.get(&n.trunc()))
+            {
+                out.extend_from_slice(found);
+            }
+        }
+        let (first, last) = (u128::from(p.network()), u128::from(p.broadcast()));
+        let from = self.sorted.partition_point(|e| e.0 < first);
+        for &(net, len, i) in &self.sorted[from..] {
+            if net > last {
+                break;
+            }
+            if len > p.prefix_len() {
+                out.push(i);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// The route a farm prefix is: which server, which kind.
 struct FarmRoute<'f> {
     server: usize,
@@ -350,9 +423,54 @@ struct FarmRoute<'f> {
     kind: RouteKind,
 }
 
+/// Decodes configuration file bytes as farm files are decoded: UTF-8 (a BOM is
+/// dropped) or UTF-16 with a byte-order mark, at most
+/// [`MAX_FILE_SIZE`](crate::config::MAX_FILE_SIZE); the error says why not.
+///
+/// ```
+/// assert_eq!(manageout::audit::decode(b"ltm pool p { }\n").unwrap(), "ltm pool p { }\n");
+/// assert!(manageout::audit::decode(&[0xff, 0x00, 0x41]).is_err());
+/// ```
+pub fn decode(bytes: &[u8]) -> Result<String, String> {
+    crate::config::decode(bytes).map_err(|d| match d.help {
+        Some(help) if d.message.contains("larger") => format!(
+            "{}; {help}",
+            d.message.replace("the file", "the configuration")
+        ),
+        _ => format!(
+            "{}; give bigip.conf or `tmsh list` output as saved on the BIG-IP",
+            d.message
+        ),
+    })
+}
+
 /// Audits BIG-IP configuration texts (one or more files: `bigip.conf`, `tmsh list`
 /// output) against a valid farm.
 pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
+    let total: usize = configs.iter().map(|c| c.text.len()).sum();
+    if total > MAX_CONFIG_TOTAL {
+        let d = Diagnostic::error(
+            "MO004",
+            format!(
+                "the configuration texts total {} MiB, more than the {} MiB an audit reads",
+                total / (1024 * 1024),
+                MAX_CONFIG_TOTAL / (1024 * 1024)
+            ),
+        )
+        .with_help("give the bigip.conf of the partitions that hold the Manage Out objects (or `tmsh list ltm virtual` and `tmsh list ltm pool` output)");
+        return AuditReport {
+            diagnostics: vec![d],
+            omitted: Omitted::default(),
+            sink: Sink::new(),
+            pushed: 1,
+            sources: Vec::new(),
+            recreate: BTreeSet::new(),
+            delete_virtuals: BTreeMap::new(),
+            stale_virtuals: BTreeSet::new(),
+            existing_virtuals: BTreeSet::new(),
+            existing_pools: BTreeSet::new(),
+        };
+    }
     let parsed: Vec<(Vec<Stanza>, Vec<parse::Unbalanced>)> =
         configs.iter().map(|c| parse::parse(&c.text)).collect();
     let (trees, unbalanced): (Vec<_>, Vec<_>) = parsed.into_iter().unzip();
@@ -363,6 +481,9 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
     };
     let mut report = AuditReport {
         diagnostics: Vec::new(),
+        omitted: Omitted::default(),
+        sink: Sink::new(),
+        pushed: 0,
         sources: configs.to_vec(),
         recreate: BTreeSet::new(),
         delete_virtuals: BTreeMap::new(),
@@ -374,9 +495,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
         for problem in problems {
             let d = Diagnostic::error("MO100", format!("unbalanced braces: {}", problem.what))
                 .with_help("the configuration could not be read completely; check that the whole file was copied (`tmsh list ltm` output or bigip.conf)");
-            report
-                .diagnostics
-                .push(located.at(d, i, &(problem.at..problem.at + 1)));
+            report.push(located.at(d, i, &(problem.at..problem.at + 1)));
         }
     }
     let config = read_config(&files);
@@ -421,9 +540,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
             )
             .with_field("destination")
             .with_help("BIG-IP uses only one of them; delete the duplicate");
-            report
-                .diagnostics
-                .push(located.at(d, v.file, &v.stanza.span));
+            report.push(located.at(d, v.file, &v.stanza.span));
             report
                 .delete_virtuals
                 .insert(v.path.clone(), "MO112".into());
@@ -433,13 +550,12 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
     }
 
     let route_prefixes: BTreeSet<Ipv6Net> = routes.iter().map(|r| r.prefix).collect();
+    let virtual_index = NetIndex::new(ours.iter().map(|v| v.net()));
     for r in &routes {
-        let overlapping: Vec<&&Virtual<'_>> = ours
-            .iter()
-            .filter(|v| {
-                v.net()
-                    .is_some_and(|n| n.contains(&r.prefix) || r.prefix.contains(&n))
-            })
+        let overlapping: Vec<&&Virtual<'_>> = virtual_index
+            .overlapping(r.prefix)
+            .into_iter()
+            .map(|i| &ours[i])
             .collect();
         // longest match: a virtual of exactly this prefix serves it; one of exactly
         // another farm prefix (a cluster's /59 around a node's /64) serves that one
@@ -477,7 +593,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
                 "create a network virtual for {} with a pool whose member is {} (`manageout audit --fix`, or `manageout render --target tmsh`)",
                 r.prefix, r.address
             ));
-            report.diagnostics.push(d);
+            report.push(d);
             report.recreate.insert(r.server);
             continue;
         }
@@ -504,15 +620,13 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
             .collect(),
     };
     let server_addresses: BTreeSet<Ipv6Addr> = farm.servers.iter().map(|s| s.address).collect();
+    let route_index = NetIndex::new(routes.iter().map(|r| Some(r.prefix)));
     for v in &ours {
         let Some(net) = v.net() else { continue };
         if net.prefix_len() == 128 || net.prefix_len() < 32 {
             continue;
         }
-        if routes
-            .iter()
-            .any(|r| net.contains(&r.prefix) || r.prefix.contains(&net))
-        {
+        if !route_index.overlapping(net).is_empty() {
             continue;
         }
         let inside = space.iter().any(|s| s.contains(&net));
@@ -535,7 +649,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
             )
             .with_field("destination")
             .with_help("delete it if no DA server owns this prefix any more, or add the server to the farm");
-            report.diagnostics.push(
+            report.push(
                 located.at(
                     d,
                     v.file,
@@ -547,12 +661,39 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
             report.stale_virtuals.insert(v.path.clone());
         }
     }
-    report.diagnostics.sort_by_key(|d| {
-        (
-            d.location.is_none(),
-            d.location.as_ref().map(|l| (l.file.clone(), l.span.start)),
+    // nothing is skipped silently: a virtual whose destination cannot be read,
+    // and a name that --fix cannot write, are findings of their own
+    for v in config.virtuals.iter().filter(|v| v.unreadable) {
+        let d = Diagnostic::warning(
+            "MO115",
+            format!(
+                "virtual {} has a destination manageout cannot read ({}): it was not checked",
+                v.path,
+                v.stanza.value("destination").unwrap_or("none")
+            ),
         )
-    });
+        .with_field("destination")
+        .with_help("check the virtual by hand; if its name holds braces, quotes or `$`, give the configuration as `tmsh list` prints it (names quoted)");
+        report.push(located.at(d, v.file, &v.stanza.span));
+    }
+    let unwritable: Vec<String> = report
+        .delete_virtuals
+        .keys()
+        .chain(&report.stale_virtuals)
+        .filter(|p| render::tmsh_delete(p, true).is_err())
+        .cloned()
+        .collect();
+    for path in unwritable {
+        let d = Diagnostic::warning(
+            "MO114",
+            format!("virtual {path} has a name that cannot be written safely into a tmsh script: `audit --fix` leaves it out"),
+        )
+        .with_help("delete or fix it by hand (BIG-IP GUI, or tmsh typed interactively), then audit again");
+        report.push(d);
+    }
+    let (diagnostics, omitted) = std::mem::take(&mut report.sink).finish();
+    report.diagnostics = diagnostics;
+    report.omitted = omitted;
     report
 }
 
@@ -565,9 +706,9 @@ fn check_virtual(
     r: &FarmRoute<'_>,
     v: &Virtual<'_>,
 ) -> usize {
-    let before = report.diagnostics.len();
+    let before = report.pushed;
     check_virtual_inner(report, located, config, r, v);
-    report.diagnostics.len() - before
+    report.pushed - before
 }
 
 fn check_virtual_inner(
@@ -586,9 +727,7 @@ fn check_virtual_inner(
     let push =
         |report: &mut AuditReport, d: Diagnostic, file: usize, span: Range<usize>, delete: bool| {
             let code = d.code;
-            report
-                .diagnostics
-                .push(located.at(d.with_server(Some(r.name)), file, &span));
+            report.push(located.at(d.with_server(Some(r.name)), file, &span));
             if delete {
                 report
                     .delete_virtuals
@@ -849,9 +988,42 @@ fn check_virtual_inner(
 }
 
 impl AuditReport {
-    /// Whether any finding is an error.
+    /// Keeps a finding: configuration files in the order given, each by position,
+    /// then findings without a location (about the farm) in the order found.
+    fn push(&mut self, d: Diagnostic) {
+        self.pushed += 1;
+        let key = match &d.location {
+            Some(l) => (
+                self.sources
+                    .iter()
+                    .position(|s| s.name == l.file)
+                    .map_or(u32::MAX - 1, |i| i as u32),
+                l.span.start,
+            ),
+            None => (u32::MAX, 0),
+        };
+        self.sink.push_keyed(key, d);
+    }
+
+    /// Whether any finding, listed or omitted, is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
+        self.omitted.errors > 0 || self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The findings rendered like rustc against their configuration files, with
+    /// the summary line; `color` for terminals only.
+    pub fn render(&self, color: bool) -> String {
+        crate::diagnostic::render_text_sources(
+            &self.diagnostics,
+            self.omitted,
+            &self.sources,
+            color,
+        )
+    }
+
+    /// The JSON form (as `manageout check --format json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        crate::diagnostic::to_json(&self.diagnostics, self.omitted)
     }
 
     /// tmsh commands that bring the box in line with the farm, for what the audit
@@ -865,21 +1037,40 @@ impl AuditReport {
         {
             return String::new();
         }
+        let comment = |s: &mut String, text: &str| {
+            if let Some(line) = render::sh_comment(text) {
+                s.push_str(&line);
+                s.push('\n');
+            }
+        };
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "# tmsh commands from manageout audit --fix for farm \"{}\": only what the audit found wrong",
-            farm.name.as_deref().unwrap_or("manageout")
+        comment(
+            &mut s,
+            &format!(
+                "tmsh commands from manageout audit --fix for farm {}: only what the audit found wrong",
+                farm.name.as_deref().unwrap_or("manageout")
+            ),
         );
-        let _ = writeln!(
-            s,
-            "# review, then run on the BIG-IP (bash); a virtual is down between its delete and its create"
+        comment(
+            &mut s,
+            "review, then run on the BIG-IP with bash: a virtual is down between its delete and its create",
         );
         for path in &self.stale_virtuals {
-            let _ = writeln!(
-                s,
-                "# tmsh delete ltm virtual {path}  # MO111: no farm server owns its prefix; uncomment once checked"
-            );
+            let line = render::tmsh_delete(path, true).ok().and_then(|l| {
+                render::sh_comment(&format!(
+                    "{l}  (MO111: no farm server owns its prefix, uncomment once checked)"
+                ))
+            });
+            match line {
+                Some(l) => {
+                    s.push_str(&l);
+                    s.push('\n');
+                }
+                None => comment(
+                    &mut s,
+                    "MO111: a stale virtual whose name cannot be written here (MO114): delete it by hand",
+                ),
+            }
         }
         let subset: Vec<usize> = self.recreate.iter().copied().collect();
         let planned = render::planned_names(farm, &subset);
@@ -894,17 +1085,36 @@ impl AuditReport {
             }
         }
         for (path, why) in &deletes {
-            let _ = writeln!(s, "tmsh delete ltm virtual {path}  # {why}");
+            match render::tmsh_delete(path, true) {
+                Ok(line) => {
+                    let _ = writeln!(s, "{line}  # {why}");
+                }
+                Err(_) => comment(
+                    &mut s,
+                    &format!(
+                        "{why}: a virtual whose name cannot be written safely (MO114): delete it by hand"
+                    ),
+                ),
+            }
         }
         for name in &planned.pools {
-            if self.existing_pools.contains(name) {
-                let _ = writeln!(s, "tmsh delete ltm pool {name}  # recreated below");
+            if self.existing_pools.contains(name)
+                && let Ok(line) = render::tmsh_delete(name, false)
+            {
+                let _ = writeln!(s, "{line}  # recreated below");
             }
         }
         if subset.is_empty() {
-            s.push_str("tmsh save sys config\n");
+            s.push_str(&render::tmsh_save());
+            s.push('\n');
         } else {
-            s.push_str(&render::tmsh_for(farm, &subset));
+            match render::tmsh_for(farm, &subset) {
+                Ok(text) => s.push_str(&text),
+                Err(e) => comment(
+                    &mut s,
+                    &format!("cannot write the objects to create: {}", e.reason),
+                ),
+            }
         }
         s
     }

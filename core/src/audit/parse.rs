@@ -159,6 +159,12 @@ pub(crate) fn parse(text: &str) -> (Vec<Stanza>, Vec<Unbalanced>) {
                 }
             }
             Token::Open(at) => {
+                if current.is_empty() && stack.len() == 1 {
+                    problems.push(Unbalanced {
+                        at,
+                        what: "a `{` block with no object before it (a name with braces that is not quoted?)",
+                    });
+                }
                 let span = current.first().map_or(at..at + 1, |(_, s)| s.clone());
                 let words = current.drain(..).map(|(w, _)| w).collect();
                 stack.push((

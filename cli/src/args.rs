@@ -1,0 +1,224 @@
+//! The command line: every command, option and value, with the help text,
+//! examples and exit codes that `--help`, the man page and the shell completions
+//! are generated from.
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+
+use clap::builder::{TypedValueParser, ValueParserFactory};
+use clap::{Parser, Subcommand, ValueEnum};
+use manageout::render::Target;
+
+/// The exit codes, as every `--help` shows them.
+pub(crate) const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (warnings allowed unless --deny-warnings)
+  1  the farm or input has errors (diagnostics printed)
+  2  a file cannot be read or written, bad usage, or an argument that is not an address";
+
+/// DirectAccess Manage Out routing: validate a farm, find the DA server of a
+/// client, render BIG-IP and router configuration, audit a BIG-IP.
+#[derive(Parser)]
+#[command(
+    name = "manageout",
+    version,
+    about,
+    long_about = None,
+    after_help = EXIT_CODES,
+    after_long_help = EXIT_CODES
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    /// When to colour diagnostics: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+}
+
+/// A file argument: a path, or `-` for standard input.
+#[derive(Clone, Debug)]
+pub(crate) enum Input {
+    /// Standard input (`-`).
+    Stdin,
+    /// A file.
+    Path(PathBuf),
+}
+
+impl Input {
+    /// The name shown in messages.
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Self::Stdin => "<stdin>".to_owned(),
+            Self::Path(p) => p.display().to_string(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct InputParser;
+
+impl TypedValueParser for InputParser {
+    type Value = Input;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Input, clap::Error> {
+        Ok(if value == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(value))
+        })
+    }
+}
+
+impl ValueParserFactory for Input {
+    type Parser = InputParser;
+
+    fn value_parser() -> InputParser {
+        InputParser
+    }
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Check a farm file and print every problem found, like a compiler.
+    #[command(after_help = "Examples:
+  manageout check examples/seed.toml
+  manageout check farm.toml --format json --deny-warnings
+  cat farm.toml | manageout check -")]
+    Check {
+        /// The farm file (TOML, or JSON), or `-` for standard input.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        farm: Input,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit with 1 when there are warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the DA server (and next hop) that owns each client address.
+    #[command(after_help = "Examples:
+  manageout lookup examples/seed-fixed.toml 2131:0:0:1005::1
+  manageout lookup farm.toml - --format json < addresses.txt")]
+    Lookup {
+        /// The farm file (TOML, or JSON), or `-` for standard input.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        farm: Input,
+        /// IPv6 addresses, or `-` to read one per line from standard input.
+        #[arg(required = true, value_name = "ADDR")]
+        addresses: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Turn Get-DAServer / Get-RemoteAccess output (Format-List, Format-Table or
+    /// JSON) into a farm file, printed on stdout and checked.
+    #[command(after_help = "Examples:
+  manageout import da1.txt da2.txt --name DA1 --address 2131::101 --name DA2 --address 2131::201
+  Invoke-Command ... | ConvertTo-Json  (saved as da.json): manageout import da.json --address 2131::101")]
+    Import {
+        /// Output files of Get-DAServer or Get-RemoteAccess, one or more records
+        /// each; `-` for standard input.
+        #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
+        files: Vec<Input>,
+        /// Name of each imported record, in input order (default: PSComputerName,
+        /// or DA1, DA2, ...).
+        #[arg(long = "name", value_name = "NAME")]
+        names: Vec<String>,
+        /// Corporate-facing IPv6 address of each imported record, in input order.
+        #[arg(long = "address", value_name = "ADDR")]
+        addresses: Vec<String>,
+    },
+    /// Say what an IPv6 address is (IP-HTTPS client of which server, Teredo, 6to4,
+    /// ISATAP, ...) and whether Manage Out can reach it.
+    #[command(after_help = "Examples:
+  manageout explain 2001:0:4136:e378:8000:63bf:3fff:fdd2
+  manageout explain 2131:0:0:1005::1 --farm examples/seed-fixed.toml --format json")]
+    Explain {
+        /// The IPv6 address.
+        address: String,
+        /// The farm whose servers may own it (`-` for standard input).
+        #[arg(long, value_hint = clap::ValueHint::FilePath)]
+        farm: Option<Input>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check a running BIG-IP configuration (bigip.conf, or `tmsh list ltm` and
+    /// `tmsh list net route` output) against the farm: missing, wrong, stale and
+    /// duplicate virtual servers, pools and routes.
+    #[command(after_help = "Examples:
+  manageout audit examples/seed-fixed.toml bigip.conf
+  manageout audit farm.toml bigip.conf --fix > fix.sh")]
+    Audit {
+        /// The farm file (TOML, or JSON), or `-` for standard input.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        farm: Input,
+        /// BIG-IP configuration files (several partitions' bigip.conf may be
+        /// given); `-` for standard input.
+        #[arg(required = true, value_name = "CONFIG", value_hint = clap::ValueHint::FilePath)]
+        configs: Vec<Input>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Print the tmsh commands that fix what is wrong on stdout (the findings go
+        /// to stderr).
+        #[arg(long)]
+        fix: bool,
+        /// Exit with 1 when there are warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the configuration that steers Manage Out traffic: BIG-IP tmsh,
+    /// bigip.conf or AS3, Linux or Windows routes.
+    #[command(after_help = "Examples:
+  manageout render examples/seed-fixed.toml --target tmsh > manageout.sh
+  manageout render farm.toml --target netsh --interface Corpnet > routes.cmd")]
+    Render {
+        /// The farm file (TOML, or JSON), or `-` for standard input.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        farm: Input,
+        /// What to generate.
+        #[arg(long, value_parser = target_parser())]
+        target: Target,
+        /// Interface for `linux` (optional `dev`) and `netsh` (required).
+        #[arg(long, value_name = "NAME")]
+        interface: Option<String>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Examples:
+  manageout completions bash > /etc/bash_completion.d/manageout
+  manageout completions zsh > \"${fpath[1]}/_manageout\"")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from these definitions.
+    #[command(after_help = "Example:
+  manageout man > manageout.1 && man ./manageout.1")]
+    Man,
+}
+
+/// The render targets as clap values, from the library's list.
+fn target_parser() -> impl TypedValueParser<Value = Target> {
+    clap::builder::PossibleValuesParser::new(Target::ALL.map(Target::as_str))
+        .map(|s| s.parse::<Target>().expect("a listed target"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

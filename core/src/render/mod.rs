@@ -1,0 +1,256 @@
+//! Renderers: the configuration that steers Manage Out traffic to the right DA
+//! server, generated from a validated farm.
+//!
+//! - [`Target::Tmsh`]: tmsh commands creating, per server, a pool (member: the
+//!   server's address, port 0) and, per prefix, a forwarding network virtual server
+//!   (FastL4, no address or port translation, no SNAT).
+//! - [`Target::BigipConf`]: the same objects as `bigip.conf` stanzas, for
+//!   `tmsh load sys config merge file <f>`: the idempotent path.
+//! - [`Target::TmshRemove`]: deletes exactly what `Tmsh` creates, virtuals first.
+//! - [`Target::As3`]: one AS3 declaration (`Service_L4` + `Pool` per prefix/server).
+//! - [`Target::Linux`]: `ip -6 route replace` lines; [`Target::Netsh`]: Windows
+//!   `netsh interface ipv6 add route` lines.
+//!
+//! Output is deterministic: the same farm gives byte-identical text. Every value is
+//! written through the quoting function of its output language ([`quote`]); what
+//! a language cannot carry safely is refused ([`Error::Unrepresentable`]).
+
+mod as3;
+mod bigip_conf;
+mod plan;
+pub mod quote;
+mod routes;
+mod tmsh;
+
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::model::Farm;
+use plan::Plan;
+
+/// The AS3 schema version the declarations are written for.
+pub const AS3_SCHEMA_VERSION: &str = "3.56.0";
+
+/// What to render.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Target {
+    /// tmsh commands (a script to run on the BIG-IP).
+    Tmsh,
+    /// bigip.conf stanzas for `tmsh load sys config merge file`.
+    BigipConf,
+    /// tmsh commands deleting what [`Target::Tmsh`] creates.
+    TmshRemove,
+    /// An AS3 declaration (JSON).
+    As3,
+    /// Linux `ip -6 route replace` commands.
+    Linux,
+    /// Windows `netsh interface ipv6 add route` commands (needs an interface).
+    Netsh,
+}
+
+impl Target {
+    /// Every target, in the order the CLI lists them.
+    pub const ALL: [Self; 6] = [
+        Self::Tmsh,
+        Self::BigipConf,
+        Self::TmshRemove,
+        Self::As3,
+        Self::Linux,
+        Self::Netsh,
+    ];
+
+    /// The name used on the command line: `tmsh`, `bigip-conf`, `tmsh-remove`,
+    /// `as3`, `linux`, `netsh`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Tmsh => "tmsh",
+            Self::BigipConf => "bigip-conf",
+            Self::TmshRemove => "tmsh-remove",
+            Self::As3 => "as3",
+            Self::Linux => "linux",
+            Self::Netsh => "netsh",
+        }
+    }
+}
+
+impl FromStr for Target {
+    type Err = Error;
+
+    /// ```
+    /// use manageout::render::Target;
+    /// assert_eq!("bigip-conf".parse::<Target>().unwrap(), Target::BigipConf);
+    /// assert!("f5".parse::<Target>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| Error::UnknownTarget {
+                target: s.to_owned(),
+            })
+    }
+}
+
+/// Options of a rendering.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The interface for `linux` (optional `dev`) and `netsh` (required).
+    pub interface: Option<String>,
+}
+
+/// A rendered configuration and the warnings about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rendered {
+    /// The configuration text.
+    pub text: String,
+    /// Warnings of the rendering itself (such as virtuals listening on every VLAN);
+    /// the farm's own warnings come from [`Farm::check`].
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Renders a farm for one target; a farm with any error diagnostic is refused with
+/// [`Error::InvalidFarm`].
+///
+/// ```
+/// use manageout::render::{render, Options, Target};
+/// let farm = manageout::Farm::from_toml_str(r#"
+/// [bigip]
+/// vlans = ["internal"]
+/// [[server]]
+/// name = "DA1"
+/// address = "2131::101"
+/// client_prefix = "2131:0:0:1000::/59"
+/// "#, "farm.toml").into_farm()?;
+/// let out = render(&farm, Target::Linux, &Options::default())?;
+/// assert!(out.text.contains("ip -6 route replace 2131:0:0:1000::/59 via 2131::101\n"));
+/// let tmsh = render(&farm, Target::Tmsh, &Options::default())?.text;
+/// assert!(tmsh.contains("destination /Common/2131:0:0:1000::.any mask ffff:ffff:ffff:ffe0::"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn render(farm: &Farm, target: Target, options: &Options) -> Result<Rendered, Error> {
+    let diagnostics = farm.check();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Error::InvalidFarm { diagnostics });
+    }
+    let mut warnings = Vec::new();
+    let plan = Plan::new(farm);
+    let bigip = matches!(target, Target::Tmsh | Target::BigipConf | Target::As3);
+    if bigip && farm.bigip.vlans.is_none() {
+        warnings.push(
+            Diagnostic::warning(
+                "MO040",
+                "bigip.vlans is not set: the Manage Out virtuals will listen on every VLAN",
+            )
+            .with_field("bigip.vlans")
+            .with_help("set `vlans = [\"internal\"]` (the corporate-side VLAN) so that only internal traffic is forwarded to the DA servers"),
+        );
+    }
+    let unquotable = |source: quote::Unquotable| Error::Unrepresentable {
+        target: target.as_str(),
+        reason: source.to_string(),
+    };
+    let text = match target {
+        Target::Tmsh => tmsh::tmsh(&plan).map_err(unquotable)?,
+        Target::BigipConf => bigip_conf::bigip_conf(&plan).map_err(unquotable)?,
+        Target::TmshRemove => tmsh::tmsh_remove(&plan).map_err(unquotable)?,
+        Target::As3 => {
+            let mut s = serde_json::to_string_pretty(&as3::declaration(&plan)?).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Target::Linux => routes::linux(&plan, options.interface.as_deref()).map_err(unquotable)?,
+        Target::Netsh => {
+            let interface = options
+                .interface
+                .as_deref()
+                .filter(|i| !i.trim().is_empty())
+                .ok_or(Error::MissingInterface)?;
+            routes::netsh(&plan, interface).map_err(unquotable)?
+        }
+    };
+    Ok(Rendered { text, warnings })
+}
+
+/// The AS3 declaration of a farm as JSON (what [`Target::As3`] prints).
+///
+/// ```
+/// let farm = manageout::Farm::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/seed-fixed.toml"))?.into_farm()?;
+/// let decl = manageout::render::as3(&farm)?;
+/// assert_eq!(decl["class"], "AS3");
+/// assert_eq!(decl["declaration"]["Common"]["Shared"]["template"], "shared");
+/// assert_eq!(decl["declaration"]["Common"]["Shared"]["article_DA1_pool"]["remark"], "manageout:article");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn as3(farm: &Farm) -> Result<Value, Error> {
+    let diagnostics = farm.check();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Error::InvalidFarm { diagnostics });
+    }
+    as3::declaration(&Plan::new(farm))
+}
+
+/// The marker in the description (AS3: `remark`) of every object manageout
+/// creates for `farm`: `manageout:<farm>`.
+///
+/// ```
+/// let farm = manageout::Farm { name: Some("article".into()), ..Default::default() };
+/// assert_eq!(manageout::render::marker(&farm), "manageout:article");
+/// ```
+pub fn marker(farm: &Farm) -> String {
+    plan::marker(farm)
+}
+
+/// The full paths of the pools and virtuals the tmsh renderer creates for the
+/// servers `subset` (indexes into `farm.servers`).
+pub(crate) struct Planned {
+    pub(crate) pools: Vec<String>,
+    pub(crate) virtuals: Vec<String>,
+}
+
+pub(crate) fn planned_names(farm: &Farm, subset: &[usize]) -> Planned {
+    let plan = Plan::new(farm).retain(subset);
+    Planned {
+        pools: plan.servers.iter().map(|sp| plan.path(&sp.pool)).collect(),
+        virtuals: plan
+            .servers
+            .iter()
+            .flat_map(|sp| sp.virtuals.iter().map(|v| plan.path(&v.name)))
+            .collect(),
+    }
+}
+
+/// The tmsh create commands for the servers `subset` only (names as for the whole
+/// farm), then `tmsh save sys config`.
+pub(crate) fn tmsh_for(farm: &Farm, subset: &[usize]) -> Result<String, quote::Unquotable> {
+    let plan = Plan::new(farm).retain(subset);
+    let mut s = String::new();
+    tmsh::creates(&plan, &mut s)?;
+    s.push('\n');
+    s.push_str(&tmsh::line(&tmsh::save())?);
+    s.push('\n');
+    Ok(s)
+}
+
+/// One `tmsh ...` line deleting a virtual (`virtual == true`) or a pool, for
+/// `audit --fix`; the path comes from a configuration and may be hostile.
+pub(crate) fn tmsh_delete(path: &str, virtual_server: bool) -> Result<String, quote::Unquotable> {
+    if virtual_server {
+        tmsh::line(&tmsh::delete_virtual(path))
+    } else {
+        tmsh::line(&tmsh::delete_pool(path))
+    }
+}
+
+/// `tmsh save sys config`.
+pub(crate) fn tmsh_save() -> String {
+    tmsh::line(&tmsh::save()).unwrap_or_default()
+}
+
+/// A `# ...` line for a script, or `None` when `text` is not inert in a comment.
+pub(crate) fn sh_comment(text: &str) -> Option<String> {
+    quote::comment(text).ok().map(|t| format!("# {t}"))
+}

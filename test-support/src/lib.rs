@@ -1,0 +1,20 @@
+//! Helpers shared by the test suites (core, CLI, bindings) and the fuzz targets.
+//!
+//! - [`tmsh`]: a tokeniser of tmsh command lines and bigip.conf text, the way tmsh
+//!   itself reads them, to check what a generated script really says.
+//! - [`shell`]: runs a generated bash script with stub commands on `PATH` that
+//!   record their exact argv, in an empty directory, with nothing else reachable.
+//! - [`cmd`]: a parser of cmd.exe batch lines (percent expansion, `^`, quotes,
+//!   `&`/`|`/redirection) and the argv splitting a program then applies.
+//! - [`as3`]: validates an AS3 declaration the way AS3 does: the official schema,
+//!   F5's formats (`f5ip`, `f5bigip`, `f5pointer`) and pointer resolution.
+//! - [`reference`]: finds third-party reference documents (`MANAGEOUT_REFERENCE`).
+//!
+//! Test code: it panics with a clear message instead of returning errors where a
+//! test could do nothing else.
+
+pub mod as3;
+pub mod cmd;
+pub mod reference;
+pub mod shell;
+pub mod tmsh;
