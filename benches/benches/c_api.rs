@@ -30,7 +30,7 @@ fn bench_set(c: &mut Criterion, name: &str, prefixes: &[(Ipv6Net, u32)]) {
             value: *v,
         })
         .collect();
-    let mut map: *mut mo_prefix_map = std::ptr::null_mut();
+    let mut map: *const mo_prefix_map = std::ptr::null();
     // SAFETY: `entries` holds `len` entries; `map` is writable.
     assert_eq!(
         unsafe { mo_prefix_map_new(entries.as_ptr(), entries.len(), &mut map) },

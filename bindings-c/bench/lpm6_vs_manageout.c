@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
   fclose(f);
 
   double t0 = now();
-  mo_prefix_map *m = NULL;
+  const mo_prefix_map *m = NULL;
   if (mo_prefix_map_new(p, n, &m) != MO_OK) {
     fprintf(stderr, "mo_prefix_map_new failed\n");
     return 1;

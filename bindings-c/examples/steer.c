@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s FARM < addresses\n", argv[0]);
     return 2;
   }
-  mo_table *table = NULL;
+  const mo_table *table = NULL;
   if (mo_table_from_file(argv[1], &table) != MO_OK) {
     print_error("cannot load the farm");
     return 1;
@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
   while (fgets(line, sizeof line, stdin)) {
     if (reload) {
       reload = 0;
-      mo_table *fresh = NULL;
+      const mo_table *fresh = NULL;
       if (mo_table_from_file(argv[1], &fresh) == MO_OK) {
         mo_router_swap(router, fresh);
       } else {
@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
     }
     char text[INET6_ADDRSTRLEN];
     inet_ntop(AF_INET6, hop, text, sizeof text);
-    mo_table *snap = mo_router_current(router);
+    const mo_table *snap = mo_router_current(router);
     printf("%s %s %s\n", line, text, mo_table_server_name(snap, (size_t)idx));
     mo_table_free(snap);
   }

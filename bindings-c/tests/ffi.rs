@@ -17,8 +17,8 @@ fn addr(s: &str) -> [u8; 16] {
         .octets()
 }
 
-fn table(text: &str) -> (mo_result, *mut mo_table) {
-    let mut t = ptr::null_mut();
+fn table(text: &str) -> (mo_result, *const mo_table) {
+    let mut t = ptr::null();
     // SAFETY: `text` is `len` readable bytes and `t` is writable.
     let r = unsafe { mo_table_from_str(text.as_ptr().cast::<c_char>(), text.len(), &mut t) };
     (r, t)
@@ -90,14 +90,14 @@ fn invalid_farms_and_null_pointers_give_results_not_crashes() {
         assert_eq!(mo_table_lookup(ptr::null(), ptr::null()), -1);
         assert_eq!(mo_table_len(ptr::null()), 0);
         mo_table_lookup_batch(ptr::null(), ptr::null(), 4, ptr::null_mut());
-        mo_table_free(ptr::null_mut());
+        mo_table_free(ptr::null());
         mo_router_free(ptr::null_mut());
-        mo_prefix_map_free(ptr::null_mut());
+        mo_prefix_map_free(ptr::null());
         assert!(mo_table_clone(ptr::null()).is_null());
         assert_eq!(mo_last_error(ptr::null_mut(), 0), last_error().len());
     }
     // SAFETY: mo_result_name returns a static NUL-terminated string.
-    let name = unsafe { CStr::from_ptr(mo_result_name(mo_result::MO_ERR_BOUNDS)) };
+    let name = unsafe { CStr::from_ptr(mo_result_name(mo_result::MO_ERR_BOUNDS as i32)) };
     assert_eq!(name.to_str(), Ok("MO_ERR_BOUNDS"));
 }
 
@@ -157,7 +157,7 @@ fn a_prefix_map_takes_the_longest_match_and_rejects_bad_prefixes() {
             value: 9,
         },
     ];
-    let mut m = ptr::null_mut();
+    let mut m = ptr::null();
     // SAFETY: `prefixes` holds 2 entries; `m` is writable; the map is freed once.
     unsafe {
         assert_eq!(
@@ -180,7 +180,7 @@ fn a_prefix_map_takes_the_longest_match_and_rejects_bad_prefixes() {
             len: 32,
             value: 1,
         }];
-        let mut m2 = ptr::null_mut();
+        let mut m2 = ptr::null();
         assert_eq!(
             mo_prefix_map_new(bad.as_ptr(), 1, &mut m2),
             mo_result::MO_ERR_INVALID_PREFIX

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,10 +53,13 @@ static uint64_t next_u64(void) {
 static void test_version(void) {
   CHECK(mo_version() != NULL && strlen(mo_version()) > 0);
   CHECK(strcmp(mo_result_name(MO_ERR_INVALID_FARM), "MO_ERR_INVALID_FARM") == 0);
+  /* any integer is a defined answer, never undefined behaviour */
+  CHECK(strcmp(mo_result_name(99), "MO_UNKNOWN_RESULT") == 0);
+  CHECK(strcmp(mo_result_name(-1), "MO_UNKNOWN_RESULT") == 0);
 }
 
 static void test_lookup_of_the_fixed_article_farm(void) {
-  mo_table *t = NULL;
+  const mo_table *t = NULL;
   CHECK(mo_table_from_file("examples/seed-fixed.toml", &t) == MO_OK);
   CHECK(t != NULL);
   CHECK(mo_table_len(t) == 2);
@@ -80,7 +84,7 @@ static void test_lookup_of_the_fixed_article_farm(void) {
 }
 
 static void test_multisite_teredo(void) {
-  mo_table *t = NULL;
+  const mo_table *t = NULL;
   CHECK(mo_table_from_file("examples/multisite.toml", &t) == MO_OK); /* warnings only */
   uint8_t a[16];
   addr("2001:0:836b:14::1", a);
@@ -90,7 +94,7 @@ static void test_multisite_teredo(void) {
 }
 
 static void test_errors(void) {
-  mo_table *t = NULL;
+  const mo_table *t = NULL;
   CHECK(mo_table_from_file("examples/no-such-farm.toml", &t) == MO_ERR_IO);
   CHECK(t == NULL);
   char *e = last_error();
@@ -122,7 +126,7 @@ static void test_errors(void) {
 }
 
 static void test_nulls(void) {
-  mo_table *t = NULL;
+  const mo_table *t = NULL;
   uint8_t a[16] = {0};
   int32_t out[1] = {7};
   CHECK(mo_table_from_file(NULL, &t) == MO_ERR_NULL);
@@ -156,7 +160,7 @@ static void test_nulls(void) {
 
 static size_t BATCH = 1000000;
 static void test_batch_of_a_million_matches_single_lookups(void) {
-  mo_table *t = NULL;
+  const mo_table *t = NULL;
   CHECK(mo_table_from_file("examples/seed-fixed.toml", &t) == MO_OK);
   uint8_t *addrs = malloc(BATCH * 16);
   int32_t *out = malloc(sizeof(int32_t) * BATCH);
@@ -194,7 +198,7 @@ static void test_prefix_map(void) {
   addr("2001:db8:1::", p[2].addr);
   p[2].len = 48;
   p[2].value = 11; /* duplicate: the last value wins */
-  mo_prefix_map *m = NULL;
+  const mo_prefix_map *m = NULL;
   CHECK(mo_prefix_map_new(p, 3, &m) == MO_OK);
   CHECK(mo_prefix_map_len(m) == 2);
   uint8_t a[32];
@@ -207,7 +211,7 @@ static void test_prefix_map(void) {
   CHECK(out[0] == 11 && out[1] == 7);
   mo_prefix_map_free(m);
 
-  mo_prefix_map *bad = NULL;
+  const mo_prefix_map *bad = NULL;
   p[0].len = 16; /* 2001:db8::/16 has host bits set */
   CHECK(mo_prefix_map_new(p, 1, &bad) == MO_ERR_INVALID_PREFIX);
   char *e = last_error();
@@ -219,7 +223,19 @@ static void test_prefix_map(void) {
   p[0].value = 0x80000000u;
   CHECK(mo_prefix_map_new(p, 1, &bad) == MO_ERR_INVALID_VALUE);
   CHECK(bad == NULL);
+  /* a count larger than allowed is refused before anything is read */
+  CHECK(mo_prefix_map_new(p, SIZE_MAX, &bad) == MO_ERR_INVALID_VALUE);
+  CHECK(bad == NULL);
+  e = last_error();
+  CHECK(strstr(e, "at most") != NULL);
+  free(e);
   CHECK(mo_prefix_map_new(NULL, 0, &bad) == MO_OK); /* an empty map */
+  int32_t one[1] = {7};
+  mo_prefix_map_lookup_batch(bad, a, SIZE_MAX, one); /* larger than any object: refused */
+  CHECK(one[0] == 7);
+  const mo_prefix_map *again = mo_prefix_map_clone(bad);
+  CHECK(again == bad);
+  mo_prefix_map_free(again);
   CHECK(mo_prefix_map_lookup(bad, a) == -1);
   mo_prefix_map_free(bad);
 }
@@ -235,6 +251,8 @@ static const char *FARM_B = "[[server]]\nname = \"DA2\"\naddress = \"2131::201\"
 struct reader {
   mo_router *router;
   atomic_int *stop;
+  atomic_int *started;
+  atomic_int saw_a, saw_b; /* which tables this reader has answered from */
   long lookups;
   long bad;
 };
@@ -246,13 +264,20 @@ static void *read_loop(void *arg) {
   addr("2131:0:0:1025::1", a2);
   addr("2131::101", h1);
   addr("2131::201", h2);
+  atomic_fetch_add(r->started, 1);
   while (!atomic_load(r->stop)) {
     int32_t i = mo_router_lookup_next_hop(r->router, a1, nh);
     r->bad += !((i == 0 || i == 1) && memcmp(nh, h1, 16) == 0);
+    /* table A lists DA1 first, table B second */
+    if (i == 0) {
+      atomic_store(&r->saw_a, 1);
+    } else if (i == 1) {
+      atomic_store(&r->saw_b, 1);
+    }
     i = mo_router_lookup_next_hop(r->router, a2, nh);
     r->bad += !((i == 0 || i == 1) && memcmp(nh, h2, 16) == 0);
     /* a snapshot: index and name from the same table */
-    mo_table *snap = mo_router_current(r->router);
+    const mo_table *snap = mo_router_current(r->router);
     i = mo_table_lookup(snap, a1);
     r->bad += strcmp(mo_table_server_name(snap, (size_t)i), "DA1") != 0;
     mo_table_free(snap);
@@ -261,33 +286,55 @@ static void *read_loop(void *arg) {
   return NULL;
 }
 
+/* Deterministic whatever the scheduling: the readers say they started, and the
+ * writer swaps (at least `swaps` times) until every reader has answered from both
+ * tables; what is asserted then holds on every run. */
 static void test_reload_under_concurrent_lookups(int swaps) {
-  mo_table *a = NULL, *b = NULL;
+  const mo_table *a = NULL, *b = NULL;
   CHECK(mo_table_from_file("examples/seed-fixed.toml", &a) == MO_OK);
   CHECK(mo_table_from_str(FARM_B, strlen(FARM_B), &b) == MO_OK);
   mo_router *router = NULL;
   CHECK(mo_router_new(mo_table_clone(a), &router) == MO_OK);
-  atomic_int stop = 0;
-  struct reader readers[4];
-  pthread_t threads[4];
-  for (int i = 0; i < 4; i++) {
-    readers[i] = (struct reader){router, &stop, 0, 0};
+  atomic_int stop = 0, started = 0;
+  enum { READERS = 4 };
+  struct reader readers[READERS];
+  pthread_t threads[READERS];
+  for (int i = 0; i < READERS; i++) {
+    readers[i].router = router;
+    readers[i].stop = &stop;
+    readers[i].started = &started;
+    atomic_init(&readers[i].saw_a, 0);
+    atomic_init(&readers[i].saw_b, 0);
+    readers[i].lookups = 0;
+    readers[i].bad = 0;
     pthread_create(&threads[i], NULL, read_loop, &readers[i]);
   }
+  while (atomic_load(&started) < READERS) {
+    sched_yield();
+  }
   int swap_errors = 0;
-  for (int i = 0; i < swaps; i++) {
-    swap_errors += mo_router_swap(router, mo_table_clone(i % 2 ? a : b)) != MO_OK;
+  long done = 0;
+  for (;;) {
+    int all = 1;
+    for (int i = 0; i < READERS; i++) {
+      all &= atomic_load(&readers[i].saw_a) && atomic_load(&readers[i].saw_b);
+    }
+    if (all && done >= swaps) {
+      break;
+    }
+    swap_errors += mo_router_swap(router, mo_table_clone(done % 2 ? a : b)) != MO_OK;
+    done++;
+    sched_yield();
   }
   CHECK(swap_errors == 0);
   atomic_store(&stop, 1);
-  long lookups = 0, bad = 0;
-  for (int i = 0; i < 4; i++) {
+  long bad = 0;
+  for (int i = 0; i < READERS; i++) {
     pthread_join(threads[i], NULL);
-    lookups += readers[i].lookups;
     bad += readers[i].bad;
+    CHECK(readers[i].lookups > 0);
   }
   CHECK(bad == 0);
-  CHECK(lookups > 0);
   mo_router_free(router);
   mo_table_free(a);
   mo_table_free(b);

@@ -27,7 +27,7 @@ static GLOBAL: Counting = Counting;
 #[test]
 fn c_lookups_allocate_nothing() {
     let path = c"../examples/seed-fixed.toml";
-    let mut t: *mut mo_table = std::ptr::null_mut();
+    let mut t: *const mo_table = std::ptr::null();
     // SAFETY: valid NUL-terminated path and out pointer.
     assert_eq!(
         unsafe { mo_table_from_file(path.as_ptr(), &mut t) },

@@ -185,7 +185,7 @@ fn diagnostic(d: &CoreDiagnostic, source: Option<&str>) -> Diagnostic {
     let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Diagnostic {
         severity: d.severity.as_str().to_owned(),
-        code: d.code.to_owned(),
+        code: d.code.as_str().to_owned(),
         message: d.message.clone(),
         server: d.server.clone(),
         field: d.field.clone(),

@@ -209,7 +209,7 @@ impl Diagnostic {
 fn diagnostic(d: &CoreDiagnostic, source: Option<&str>) -> Diagnostic {
     Diagnostic {
         severity: d.severity.as_str(),
-        code: d.code,
+        code: d.code.as_str(),
         message: d.message.clone(),
         server: d.server.clone(),
         field: d.field.clone(),

@@ -185,6 +185,11 @@ impl Ctx {
     }
 
     fn lookup(&mut self, input: &Input, args: &[String], format: Format) -> Outcome {
+        if matches!(input, Input::Stdin) && args.iter().any(|a| a == "-") {
+            return Err(usage(
+                "`-` (standard input) can be given for one input only",
+            ));
+        }
         // the addresses first: a bad one is a usage error whatever the farm holds,
         // and nothing is printed
         let mut addresses: Vec<(String, Ipv6Addr)> = Vec::new();

@@ -10,7 +10,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, LineIndex, Location, Omitted, Sink};
+use crate::diagnostic::{Code, Diagnostic, LineIndex, Location, Omitted, Sink};
 
 /// The largest farm file accepted: 16 MiB. Larger inputs get MO004 without being parsed.
 pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
@@ -141,12 +141,12 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 /// Decodes file bytes: UTF-8 (a BOM is dropped) or UTF-16 with a BOM.
 pub(crate) fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
     let not_text = |what: String| {
-        Diagnostic::error("MO004", format!("the file is not text: {what}"))
+        Diagnostic::error(Code::MO004, format!("the file is not text: {what}"))
             .with_help("save the farm file as UTF-8 (or UTF-16 with a byte-order mark)")
     };
     if bytes.len() > MAX_FILE_SIZE {
         return Err(Diagnostic::error(
-            "MO004",
+            Code::MO004,
             format!(
                 "the file is larger than {} MiB",
                 MAX_FILE_SIZE / (1024 * 1024)
@@ -186,8 +186,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
 
 fn check_binary(text: String) -> Result<String, Diagnostic> {
     match text.find('\0') {
-        Some(at) => Err(Diagnostic::error(
-            "MO004",
+        Some(at) => Err(Diagnostic::error(Code::MO004,
             format!("the file is not text: it contains a NUL byte at offset {at}"),
         )
         .with_help(
@@ -302,7 +301,7 @@ fn syntax_error(message: String, span: Range<usize>, format: Format) -> Diagnost
     {
         message = first.to_lowercase() + &message[1..];
     }
-    Diagnostic::error("MO001", format!("invalid {what}: {message}"))
+    Diagnostic::error(Code::MO001, format!("invalid {what}: {message}"))
         .with_help(help)
         .at(Some(&span))
 }
@@ -610,14 +609,24 @@ impl Extractor<'_> {
                             // past the limit the farm is refused (MO005): the
                             // rest is not read
                             draft.server_count = items.len();
-                            let limit = crate::validate::MAX_SERVERS + 1;
-                            for item in items.iter().take(limit) {
+                            let max = crate::validate::MAX_SERVERS;
+                            if items.len() > max {
+                                let d = Diagnostic::error(Code::MO005,
+                                    format!(
+                                        "the farm lists {} servers; at most {max} are accepted",
+                                        items.len()
+                                    ),
+                                )
+                                .with_field("server")
+                                .with_help("list one entry per DA server or load-balanced node; only the first servers are checked");
+                                self.push(d, e.key_span.as_ref());
+                            }
+                            for item in items.iter().take(max) {
                                 draft.servers.push(self.server(item));
                             }
                         }
                         other => {
-                            let d = Diagnostic::error(
-                                "MO002",
+                            let d = Diagnostic::error(Code::MO002,
                                 format!(
                                     "`server` must be an array of tables, found {}",
                                     other.type_name()
@@ -641,7 +650,7 @@ impl Extractor<'_> {
             .iter()
             .any(|d| d.code == "MO002" && d.field.as_deref() == Some("server"));
         if draft.server_count == 0 && !server_key_wrong {
-            let d = Diagnostic::error("MO003", "the farm has no servers").with_help(
+            let d = Diagnostic::error(Code::MO003, "the farm has no servers").with_help(
                 "add one `[[server]]` table per DA server (or per load-balanced entry point) with name, address and client_prefix",
             );
             // point at the `server` key, or at the start of a file without one
@@ -697,8 +706,7 @@ impl Extractor<'_> {
             // a misspelt key already says what is missing
             let given = entries.iter().any(|e| e.key == key) || suggested.contains(&key);
             if !present && !given {
-                let d = Diagnostic::error(
-                    "MO002",
+                let d = Diagnostic::error(Code::MO002,
                     format!("server is missing the required key `{key}`"),
                 )
                 .with_server(name)
@@ -723,7 +731,7 @@ impl Extractor<'_> {
             Kind::Table(entries) => Some(entries),
             other => {
                 let mut d = Diagnostic::error(
-                    "MO002",
+                    Code::MO002,
                     format!("{what} must be a table, found {}", other.type_name()),
                 )
                 .with_server(server)
@@ -750,7 +758,7 @@ impl Extractor<'_> {
         help: String,
     ) {
         let d = Diagnostic::error(
-            "MO002",
+            Code::MO002,
             format!(
                 "`{field}` must be {expected}, found {}",
                 node.kind.type_name()
@@ -875,7 +883,7 @@ impl Extractor<'_> {
                     .join(", ")
             ),
         };
-        let d = Diagnostic::error("MO002", format!("unknown key `{}` in {within}", e.key))
+        let d = Diagnostic::error(Code::MO002, format!("unknown key `{}` in {within}", e.key))
             .with_server(server)
             .with_field(field)
             .with_help(help);
@@ -909,6 +917,22 @@ pub struct FarmReport {
 }
 
 impl FarmReport {
+    /// The phase of the first error found (`Syntax` or `Schema` when the file
+    /// could not be read as a farm at all), or `None` without errors.
+    ///
+    /// ```
+    /// use manageout::diagnostic::Phase;
+    /// let r = manageout::Farm::from_toml_str("[[server]\n", "f.toml");
+    /// assert_eq!(r.first_error_phase(), Some(Phase::Syntax));
+    /// ```
+    pub fn first_error_phase(&self) -> Option<crate::diagnostic::Phase> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.code.phase())
+            .min()
+    }
+
     /// Whether any diagnostic, listed or omitted, is an error.
     pub fn has_errors(&self) -> bool {
         self.omitted.errors > 0 || self.diagnostics.iter().any(Diagnostic::is_error)

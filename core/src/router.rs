@@ -33,6 +33,14 @@ impl<T> Router<T> {
         }
     }
 
+    /// A router serving a table that is shared already (the C binding's
+    /// reference-counted tables).
+    pub fn from_arc(table: Arc<T>) -> Self {
+        Self {
+            current: ArcSwap::new(table),
+        }
+    }
+
     /// A cheap, lock-free view of the current table, for several lookups from one
     /// snapshot (hold it briefly: it delays freeing a replaced table).
     #[inline]

@@ -11,7 +11,7 @@ use std::ops::Range;
 use ipnet::Ipv6Net;
 
 use crate::config::{Draft, DraftServer, Sp};
-use crate::diagnostic::{Diagnostic, Sink, shown};
+use crate::diagnostic::{Code, Diagnostic, Sink, shown};
 use crate::model::{BigIp, Farm, RouteKind, Server, teredo_prefix_of};
 use crate::names;
 
@@ -143,16 +143,19 @@ impl Validator<'_> {
     }
 
     fn run(&mut self, draft: &Draft) -> Option<Farm> {
-        if draft.server_count > MAX_SERVERS {
+        // MO005 (too many servers) is reported while reading a file, which reads
+        // only the first MAX_SERVERS; a farm built in code is refused here
+        let too_many = draft.server_count > MAX_SERVERS;
+        if draft.servers.len() > MAX_SERVERS {
             let d = Diagnostic::error(
-                "MO005",
+                Code::MO005,
                 format!(
                     "the farm lists {} servers; at most {MAX_SERVERS} are accepted",
-                    draft.server_count
+                    draft.servers.len()
                 ),
             )
             .with_field("server")
-            .with_help("list one entry per DA server or load-balanced entry point");
+            .with_help("list one entry per DA server or load-balanced node");
             self.push(d, draft.servers_span.as_ref());
             return None;
         }
@@ -178,6 +181,9 @@ impl Validator<'_> {
                 vpn_prefix: c.vpn_prefix.map(|v| v.value),
             });
         }
+        if too_many {
+            return None;
+        }
         let (name, windows7_clients, bigip) = settings?;
         Some(Farm {
             name,
@@ -201,8 +207,7 @@ impl Validator<'_> {
         let internal = draft.internal_prefix.as_ref().and_then(|p| {
             let v = self.prefix(p, "farm.internal_prefix", None, None)?;
             if v.ok && v.value.prefix_len() > 64 {
-                let d = Diagnostic::warning(
-                    "MO011",
+                let d = Diagnostic::warning(Code::MO019,
                     format!(
                         "farm.internal_prefix `{}` is longer than /64; InternalIPv6Prefix is usually a /48",
                         v.value
@@ -225,7 +230,7 @@ impl Validator<'_> {
         }
         if let Some(vlans) = &draft.vlans {
             if vlans.value.is_empty() {
-                let d = Diagnostic::error("MO018", "bigip.vlans is empty: the virtuals would listen nowhere")
+                let d = Diagnostic::error(Code::MO018, "bigip.vlans is empty: the virtuals would listen nowhere")
                     .with_field("bigip.vlans")
                     .with_help("name the internal VLAN, such as `vlans = [\"internal\"]`, or remove the key to listen on every VLAN");
                 self.push(d, vlans.span.as_ref());
@@ -240,8 +245,7 @@ impl Validator<'_> {
             match u16::try_from(rd.value) {
                 Ok(n) if n <= 65534 => bigip.route_domain = Some(n),
                 _ => {
-                    let d = Diagnostic::error(
-                        "MO018",
+                    let d = Diagnostic::error(Code::MO018,
                         format!("bigip.route_domain {} is out of range", rd.value),
                     )
                     .with_field("bigip.route_domain")
@@ -282,7 +286,7 @@ impl Validator<'_> {
             NameKind::Partition => "a partition is one folder name: a letter, then letters, digits, `.`, `_` or `-` (no `/`), such as `Common`".to_owned(),
             NameKind::Object => "name an existing BIG-IP object: `name` (in /Common) or a full path such as `/Common/internal`, each part a letter, then letters, digits, `.`, `_` or `-`".to_owned(),
         };
-        let d = Diagnostic::error("MO018", format!("{field} `{}` {problem}", shown(s)))
+        let d = Diagnostic::error(Code::MO018, format!("{field} `{}` {problem}", shown(s)))
             .with_server(server)
             .with_field(field)
             .with_help(help);
@@ -346,7 +350,7 @@ impl Validator<'_> {
         let text = a.value.as_str();
         let t = shown(text);
         let bad = |msg: String, help: String| {
-            Diagnostic::error("MO010", msg)
+            Diagnostic::error(Code::MO010, msg)
                 .with_server(server)
                 .with_field("address")
                 .with_help(help)
@@ -415,8 +419,7 @@ impl Validator<'_> {
         };
         let ok = match why {
             Some(why) => {
-                let d = Diagnostic::error(
-                    "MO013",
+                let d = Diagnostic::error(Code::MO013,
                     format!("address `{addr}` is {why}, not a routable unicast address"),
                 )
                 .with_server(server)
@@ -455,9 +458,9 @@ impl Validator<'_> {
         let text = p.value.as_str();
         let t = shown(text);
         let code = if field == "teredo_prefix" {
-            "MO031"
+            Code::MO031
         } else {
-            "MO011"
+            Code::MO011
         };
         let bad = |msg: String, help: String| {
             Diagnostic::error(code, msg)
@@ -503,7 +506,7 @@ impl Validator<'_> {
         };
         let ok = prefix.trunc() == prefix;
         if !ok {
-            let d = Diagnostic::error("MO012", format!("{field} `{t}` has host bits set"))
+            let d = Diagnostic::error(Code::MO012, format!("{field} `{t}` has host bits set"))
                 .with_server(server)
                 .with_field(field)
                 .with_help(format!("its network is `{}`", prefix.trunc()))
@@ -537,7 +540,7 @@ impl Validator<'_> {
         match problem {
             None => true,
             Some(problem) => {
-                let d = Diagnostic::error("MO014", format!("{field} `{p}` {problem}"))
+                let d = Diagnostic::error(Code::MO014, format!("{field} `{p}` {problem}"))
                     .with_server(server)
                     .with_field(field)
                     .with_help(if field == "client_prefix" {
@@ -554,8 +557,7 @@ impl Validator<'_> {
     fn client_warnings(&mut self, v: &Val<Ipv6Net>, server: Option<&str>) {
         let p = v.value;
         if p.prefix_len() != 59 && p.prefix_len() != 64 {
-            let d = Diagnostic::warning(
-                "MO015",
+            let d = Diagnostic::warning(Code::MO015,
                 format!(
                     "client_prefix `{p}` is a /{}; DirectAccess assigns a /64 to a single server and a /59 to a load-balanced cluster",
                     p.prefix_len()
@@ -576,8 +578,7 @@ impl Validator<'_> {
         if net(SIX_TO_FOUR).contains(&p) {
             let o = p.network().octets();
             let v4 = Ipv4Addr::new(o[2], o[3], o[4], o[5]);
-            let d = Diagnostic::warning(
-                "MO017",
+            let d = Diagnostic::warning(Code::MO017,
                 format!("client_prefix `{p}` is 6to4-derived (from IPv4 {v4}): the intranet has no native IPv6"),
             )
             .with_server(server)
@@ -596,8 +597,7 @@ impl Validator<'_> {
         span: Option<&Range<usize>>,
     ) {
         if net(DOCUMENTATION).contains(&addr) {
-            let d = Diagnostic::warning(
-                "MO016",
+            let d = Diagnostic::warning(Code::MO016,
                 format!("{field} `{shown}` is in the documentation range 2001:db8::/32"),
             )
             .with_server(server)
@@ -626,8 +626,7 @@ impl Validator<'_> {
                         || v4.is_documentation()
                         || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64;
                     if private {
-                        let d = Diagnostic::warning(
-                            "MO033",
+                        let d = Diagnostic::warning(Code::MO033,
                             format!("teredo_ipv4 `{v4}` is not a public IPv4 address"),
                         )
                         .with_server(server)
@@ -637,8 +636,7 @@ impl Validator<'_> {
                     }
                 }
                 Err(_) => {
-                    let d = Diagnostic::error(
-                        "MO031",
+                    let d = Diagnostic::error(Code::MO031,
                         format!("teredo_ipv4 `{}` is not an IPv4 address", t.value),
                     )
                     .with_server(server)
@@ -663,7 +661,7 @@ impl Validator<'_> {
                         let expected = c.teredo_ipv4.as_ref().map(|t| teredo_prefix_of(t.value));
                         let disagree = expected.filter(|e| problem.is_none() && *e != v.value);
                         if let Some(problem) = problem {
-                            let d = Diagnostic::error("MO031", format!("teredo_prefix `{}` {problem}", v.value))
+                            let d = Diagnostic::error(Code::MO031, format!("teredo_prefix `{}` {problem}", v.value))
                                 .with_server(server)
                                 .with_field("teredo_prefix")
                                 .with_help(match expected {
@@ -673,8 +671,7 @@ impl Validator<'_> {
                             self.push(d, v.span.as_ref());
                             v.ok = false;
                         } else if let Some(e) = disagree {
-                            let d = Diagnostic::error(
-                                "MO031",
+                            let d = Diagnostic::error(Code::MO031,
                                 format!("teredo_prefix `{}` disagrees with teredo_ipv4 `{}`", v.value, c.teredo_ipv4.as_ref().map_or(String::new(), |t| t.value.to_string())),
                             )
                             .with_server(server)
@@ -689,8 +686,7 @@ impl Validator<'_> {
             }
         }
         if c.teredo && s.teredo_prefix.is_none() && s.teredo_ipv4.is_none() {
-            let d = Diagnostic::error(
-                "MO030",
+            let d = Diagnostic::error(Code::MO030,
                 "teredo = true, but the server has no Teredo prefix: its Teredo clients cannot be steered",
             )
             .with_server(server)
@@ -721,7 +717,7 @@ impl Validator<'_> {
             if let Some(n) = servers[i].name.as_ref().filter(|n| n.ok) {
                 let key = n.value.to_lowercase();
                 if let Some(&first) = names.get(&key) {
-                    let d = Diagnostic::error("MO020", format!("duplicate server name `{}`", n.value))
+                    let d = Diagnostic::error(Code::MO020, format!("duplicate server name `{}`", n.value))
                         .with_server(this.as_deref())
                         .with_field("name")
                         .with_help(format!("server #{first} is already called `{}`; names must be unique (compared without case)", name_of(servers, first)));
@@ -732,7 +728,7 @@ impl Validator<'_> {
             }
             if let Some(a) = servers[i].address.as_ref().filter(|a| a.ok) {
                 if let Some(&first) = addrs.get(&a.value) {
-                    let d = Diagnostic::error("MO021", format!("duplicate server address `{}`", a.value))
+                    let d = Diagnostic::error(Code::MO021, format!("duplicate server address `{}`", a.value))
                         .with_server(this.as_deref())
                         .with_field("address")
                         .with_help(format!("server {} already has this address; each entry is one DA server or one load-balanced entry point's internal VIP", name_of(servers, first)));
@@ -816,11 +812,10 @@ impl Validator<'_> {
                 let names: Vec<String> = owners.iter().map(|&i| name_of(servers, i)).collect();
                 let all_teredo = group.iter().all(|&r| routes[r].kind == RouteKind::Teredo);
                 let d = if all_teredo {
-                    Diagnostic::error("MO031", format!("Teredo prefix `{prefix}` is shared by servers {}", list(names)))
+                    Diagnostic::error(Code::MO031, format!("Teredo prefix `{prefix}` is shared by servers {}", list(names)))
                         .with_help("each DA server derives its Teredo prefix from its own public IPv4 address; behind one load-balanced VIP, Teredo clients cannot be steered: disable Teredo (`Set-DAServer -TeredoState Disabled`)")
                 } else {
-                    Diagnostic::error(
-                        "MO022",
+                    Diagnostic::error(Code::MO022,
                         format!("servers {} share the {} `{prefix}`", list(names), second.field().replace('_', " ")),
                     )
                     .with_help(if second.kind == RouteKind::Client {
@@ -863,8 +858,7 @@ impl Validator<'_> {
                     name_of(servers, first.server),
                     name_of(servers, second.server),
                 );
-                let d = Diagnostic::error(
-                    "MO023",
+                let d = Diagnostic::error(Code::MO023,
                     format!(
                         "{} `{}` of server {} overlaps {} `{}` of server {}, in another entry point",
                         second.field(), second.prefix, second_name, first.field(), first.prefix, first_name
@@ -899,8 +893,7 @@ impl Validator<'_> {
             let name = name_of(servers, i);
             if let Some(r) = routed.lookup(a.value).map(|&r| &routes[r]) {
                 let owner = name_of(servers, r.server);
-                let d = Diagnostic::error(
-                    "MO024",
+                let d = Diagnostic::error(Code::MO024,
                     format!("address `{}` lies inside {} `{}` of server {owner}", a.value, r.field(), r.prefix),
                 )
                 .with_server(Some(&name))
@@ -909,8 +902,7 @@ impl Validator<'_> {
                 self.push(d, a.span.as_ref());
             }
             if let Some(internal) = internal.filter(|p| p.ok && !p.value.contains(&a.value)) {
-                let d = Diagnostic::warning(
-                    "MO025",
+                let d = Diagnostic::warning(Code::MO025,
                     format!("address `{}` lies outside farm.internal_prefix `{}`", a.value, internal.value),
                 )
                 .with_server(Some(&name))
@@ -927,8 +919,7 @@ impl Validator<'_> {
             eps.sort();
             eps.dedup();
             if eps.len() > 1 {
-                let d = Diagnostic::warning(
-                    "MO032",
+                let d = Diagnostic::warning(Code::MO032,
                     format!("windows7_clients is set and the servers span {} entry points: Windows 7 clients do not fail over between them", eps.len()),
                 )
                 .with_field("farm.windows7_clients")

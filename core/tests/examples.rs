@@ -14,7 +14,7 @@ fn the_articles_farm_as_published_has_the_host_bits_error_on_da2_with_the_fix() 
     assert_eq!(report.diagnostics.len(), 1, "{:#?}", report.diagnostics);
     let d = &report.diagnostics[0];
     assert_eq!(
-        (d.code, d.server.as_deref(), d.field.as_deref()),
+        (d.code.as_str(), d.server.as_deref(), d.field.as_deref()),
         ("MO012", Some("DA2"), Some("client_prefix"))
     );
     let help = d.help.as_deref().unwrap();

@@ -128,30 +128,125 @@ fn tmsh_remove_deletes_exactly_what_tmsh_creates_virtuals_first() {
     }
 }
 
+/// The BIG-IP objects a farm's AS3 declaration may reference (`{"bigip": ...}`).
+fn existing_objects(farm: &Farm) -> Vec<String> {
+    let full = |n: &String| {
+        if n.starts_with('/') {
+            n.clone()
+        } else {
+            format!("/Common/{n}")
+        }
+    };
+    let mut out: Vec<String> = farm.bigip.vlans.iter().flatten().map(full).collect();
+    out.extend(farm.bigip.monitor.iter().map(full));
+    out
+}
+
+/// Farms whose names push the name rule to its edges.
+const EDGE_NAMES: &str = r#"
+[farm]
+name = "2-edge.farm_x"
+[bigip]
+partition = "P.2_a-b"
+vlans = ["/Common/app.app/vlan_10", "internal"]
+monitor = "gateway_icmp"
+route_domain = 7
+[[server]]
+name = "-a-"
+address = "2131::101"
+client_prefix = "2131:0:0:1000::/59"
+vpn_prefix = "2131:0:0:2000::/64"
+teredo = true
+teredo_ipv4 = "131.107.0.2"
+[[server]]
+name = "x.y_z"
+address = "2131::201"
+client_prefix = "2131:0:0:1020::/59"
+"#;
+
 #[test]
-fn every_as3_declaration_validates_against_the_official_schema() {
-    let text = std::fs::read_to_string("../../shared/reference/as3-schema.json").unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let validator = jsonschema::draft7::new(&schema).unwrap();
-    for path in FARMS {
-        let decl = manageout::render::as3(&farm(path)).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&decl)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        assert!(errors.is_empty(), "{path}: {errors:#?}");
+fn every_as3_declaration_is_valid_as_as3_reads_it() {
+    let test = "every_as3_declaration_is_valid_as_as3_reads_it";
+    let Some(schema) = manageout_test_support::reference::file("as3-schema.json", test) else {
+        return;
+    };
+    let as3 = manageout_test_support::as3::As3::from_file(&schema);
+    let mut farms: Vec<(String, Farm)> = FARMS.iter().map(|p| (p.to_string(), farm(p))).collect();
+    let edge = Farm::from_toml_str(EDGE_NAMES, "edge.toml")
+        .into_farm()
+        .unwrap();
+    farms.push(("edge names".into(), edge));
+    for (name, f) in &farms {
+        let existing = existing_objects(f);
+        let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
+        let decl = manageout::render::as3(f).unwrap();
+        let problems = as3.problems(&decl, &existing);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
         // and the printed form is the same declaration
-        let printed = render(&farm(path), Target::As3, &Options::default())
-            .unwrap()
-            .text;
+        let printed = render(f, Target::As3, &Options::default()).unwrap().text;
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&printed).unwrap(),
             decl
         );
     }
-    // the validator is real: a broken declaration fails
-    let mut bad = manageout::render::as3(&farm(FARMS[0])).unwrap();
-    bad["declaration"]["Common"]["Shared"]["DA1_client"]["virtualPort"] =
-        serde_json::json!("any port");
-    assert!(!validator.is_valid(&bad));
+    // the validator is real: a bad address, a bad label and a dangling pool fail
+    let (_, seed) = &farms[0];
+    let existing = existing_objects(seed);
+    let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
+    let good = manageout::render::as3(seed).unwrap();
+    let broken = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut d = good.clone();
+        f(&mut d);
+        as3.problems(&d, &existing)
+    };
+    let vs = |d: &mut serde_json::Value| -> serde_json::Value {
+        d["declaration"]["Common"]["Shared"]["article_DA1_client"].take()
+    };
+    assert!(
+        !broken(&|d| {
+            let mut v = vs(d);
+            v["virtualAddresses"][0] = "2131:0:0:1000::g/59".into();
+            d["declaration"]["Common"]["Shared"]["article_DA1_client"] = v;
+        })
+        .is_empty()
+    );
+    assert!(!broken(&|d| d["declaration"]["label"] = "Manage Out <farm> #1".into()).is_empty());
+    assert!(
+        !broken(&|d| {
+            let mut v = vs(d);
+            v["pool"] = "article_DA9_pool".into();
+            d["declaration"]["Common"]["Shared"]["article_DA1_client"] = v;
+        })
+        .is_empty()
+    );
+    assert!(
+        !broken(&|d| {
+            let mut v = vs(d);
+            v["allowVlans"][0]["bigip"] = "/Common/no_such_vlan".into();
+            d["declaration"]["Common"]["Shared"]["article_DA1_client"] = v;
+        })
+        .is_empty()
+    );
+    assert!(
+        !broken(
+            &|d| d["declaration"]["Common"]["Shared"]["article_DA1_pool"]["monitors"][0]["bigip"] =
+                "gateway_icmp".into()
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn names_that_as3_refuses_are_refused_by_check() {
+    for name in ["farm#1", "a&b", "a*", "<x>", "x?", "[x]", "a b", "a\\b"] {
+        let toml = format!(
+            "[farm]\nname = {}\n[[server]]\nname = \"DA1\"\naddress = \"2131::101\"\nclient_prefix = \"2131:0:0:1000::/59\"\n",
+            serde_json::to_string(name).unwrap()
+        );
+        let report = Farm::from_toml_str(&toml, "f.toml");
+        assert!(
+            report.diagnostics.iter().any(|d| d.code == "MO018"),
+            "{name}"
+        );
+    }
 }

@@ -12,7 +12,7 @@ use manageout_c::*;
 /// bug), agree with the Rust library on which farms are valid, and answer
 /// lookups as the Rust table does.
 pub fn check(data: &[u8]) {
-    let mut table: *mut mo_table = ptr::null_mut();
+    let mut table: *const mo_table = ptr::null();
     // SAFETY: `data` is `data.len()` readable bytes; `table` is writable.
     let r = unsafe { mo_table_from_str(data.as_ptr().cast::<c_char>(), data.len(), &mut table) };
     assert_ne!(r, mo_result::MO_ERR_PANIC);

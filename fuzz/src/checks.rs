@@ -166,7 +166,7 @@ pub fn import_daserver(data: &[u8]) {
         // keys (no injected table or key) and only valid names
         for d in &report.diagnostics {
             assert!(
-                !matches!(d.code, "MO001" | "MO002" | "MO003" | "MO018"),
+                !matches!(d.code.as_str(), "MO001" | "MO002" | "MO003" | "MO018"),
                 "{d:?}\n{}",
                 imported.toml
             );
@@ -340,7 +340,7 @@ pub fn bigip_config(data: &[u8]) {
             && report
                 .diagnostics
                 .iter()
-                .all(|d| matches!(d.code, "MO100" | "MO115")),
+                .all(|d| matches!(d.code.as_str(), "MO100" | "MO115")),
         "{fix}"
     );
 }

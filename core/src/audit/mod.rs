@@ -49,7 +49,7 @@ use std::ops::Range;
 
 use ipnet::Ipv6Net;
 
-use crate::diagnostic::{Diagnostic, LineIndex, Location, Omitted, Sink};
+use crate::diagnostic::{Code, Diagnostic, LineIndex, Location, Omitted, Sink};
 use crate::model::{Farm, RouteKind};
 use crate::{Source, render};
 use parse::Stanza;
@@ -449,8 +449,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
 pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
     let total: usize = configs.iter().map(|c| c.text.len()).sum();
     if total > MAX_CONFIG_TOTAL {
-        let d = Diagnostic::error(
-            "MO004",
+        let d = Diagnostic::error(Code::MO004,
             format!(
                 "the configuration texts total {} MiB, more than the {} MiB an audit reads",
                 total / (1024 * 1024),
@@ -471,7 +470,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
             existing_pools: BTreeSet::new(),
         };
     }
-    let parsed: Vec<(Vec<Stanza>, Vec<parse::Unbalanced>)> =
+    let parsed: Vec<(Vec<Stanza>, parse::Problems)> =
         configs.iter().map(|c| parse::parse(&c.text)).collect();
     let (trees, unbalanced): (Vec<_>, Vec<_>) = parsed.into_iter().unzip();
     let files: Vec<(Vec<Stanza>, &Source)> = trees.into_iter().zip(configs).collect();
@@ -492,11 +491,12 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
         existing_pools: BTreeSet::new(),
     };
     for (i, problems) in unbalanced.into_iter().enumerate() {
-        for problem in problems {
-            let d = Diagnostic::error("MO100", format!("unbalanced braces: {}", problem.what))
+        for problem in problems.listed {
+            let d = Diagnostic::error(Code::MO100, format!("unbalanced braces: {}", problem.what))
                 .with_help("the configuration could not be read completely; check that the whole file was copied (`tmsh list ltm` output or bigip.conf)");
             report.push(located.at(d, i, &(problem.at..problem.at + 1)));
         }
+        report.sink.omit_errors(problems.more);
     }
     let config = read_config(&files);
     let farm_rd = farm.bigip.route_domain.unwrap_or(0);
@@ -532,7 +532,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
                 .position(&src.text, first.stanza.span.start)
                 .0;
             let d = Diagnostic::error(
-                "MO112",
+                Code::MO112,
                 format!(
                     "virtual {} has the same destination and mask as {} ({}:{line})",
                     v.path, first.path, src.name
@@ -543,7 +543,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
             report.push(located.at(d, v.file, &v.stanza.span));
             report
                 .delete_virtuals
-                .insert(v.path.clone(), "MO112".into());
+                .insert(v.path.clone(), Code::MO112.as_str().into());
         } else {
             seen.insert(key, v);
         }
@@ -580,8 +580,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
                 .max_by_key(|v| v.len)
                 .map(|v| format!("; {} covers it but serves another farm prefix", v.path))
                 .unwrap_or_default();
-            let d = Diagnostic::error(
-                "MO101",
+            let d = Diagnostic::error(Code::MO101,
                 format!(
                     "no virtual server forwards {} ({} prefix of {}): Manage Out to those clients fails{covered_by}",
                     r.prefix, r.kind, r.name
@@ -640,8 +639,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
                 )
             });
         if inside || to_farm {
-            let d = Diagnostic::warning(
-                "MO111",
+            let d = Diagnostic::warning(Code::MO111,
                 format!(
                     "virtual {} forwards {net}, which is no prefix of the farm: stale, or for a decommissioned server?",
                     v.path
@@ -664,8 +662,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
     // nothing is skipped silently: a virtual whose destination cannot be read,
     // and a name that --fix cannot write, are findings of their own
     for v in config.virtuals.iter().filter(|v| v.unreadable) {
-        let d = Diagnostic::warning(
-            "MO115",
+        let d = Diagnostic::warning(Code::MO115,
             format!(
                 "virtual {} has a destination manageout cannot read ({}): it was not checked",
                 v.path,
@@ -684,8 +681,7 @@ pub fn audit(farm: &Farm, configs: &[Source]) -> AuditReport {
         .cloned()
         .collect();
     for path in unwritable {
-        let d = Diagnostic::warning(
-            "MO114",
+        let d = Diagnostic::warning(Code::MO114,
             format!("virtual {path} has a name that cannot be written safely into a tmsh script: `audit --fix` leaves it out"),
         )
         .with_help("delete or fix it by hand (BIG-IP GUI, or tmsh typed interactively), then audit again");
@@ -732,7 +728,7 @@ fn check_virtual_inner(
                 report
                     .delete_virtuals
                     .entry(v.path.clone())
-                    .or_insert_with(|| code.to_owned());
+                    .or_insert_with(|| code.as_str().to_owned());
             }
         };
     let Some(net) = v.net() else { return };
@@ -758,7 +754,7 @@ fn check_virtual_inner(
             )
         };
         let d = Diagnostic::error(
-            "MO102",
+            Code::MO102,
             format!(
                 "virtual {} forwards {}/{} but {}'s {} prefix is {} ({why})",
                 v.path,
@@ -782,14 +778,13 @@ fn check_virtual_inner(
         push(report, d, v.file, prop_span("destination"), true);
     }
     if v.stanza.flag("disabled").is_some() {
-        let d = Diagnostic::error("MO108", format!("virtual {} is disabled", v.path))
+        let d = Diagnostic::error(Code::MO108, format!("virtual {} is disabled", v.path))
             .with_field("disabled")
             .with_help("enable it: `tmsh modify ltm virtual <name> enabled`");
         push(report, d, v.file, prop_span("disabled"), false);
     }
     if v.stanza.value("translate-address") == Some("enabled") {
-        let d = Diagnostic::error(
-            "MO106",
+        let d = Diagnostic::error(Code::MO106,
             format!(
                 "virtual {} translates the destination address: packets for {} clients would be rewritten to {}'s own address",
                 v.path, r.prefix, r.name
@@ -807,8 +802,7 @@ fn check_virtual_inner(
         .or_else(|| v.stanza.value("snat").map(str::to_owned))
         .or_else(|| v.stanza.child("snatpool").map(|_| "snat".to_owned()));
     if let Some(kind) = snat.filter(|k| k != "none") {
-        let d = Diagnostic::error(
-            "MO107",
+        let d = Diagnostic::error(Code::MO107,
             format!(
                 "virtual {} translates the source address ({kind}): the DA client's IPsec policy sees the BIG-IP's address instead of the management server's",
                 v.path
@@ -836,8 +830,7 @@ fn check_virtual_inner(
         .child("vlans")
         .is_some_and(|c| !c.children.is_empty() || c.words.len() > 1 && c.words[1] != "none");
     if !(vlans_enabled && has_vlans) {
-        let d = Diagnostic::warning(
-            "MO109",
+        let d = Diagnostic::warning(Code::MO109,
             format!("virtual {} listens on all VLANs", v.path),
         )
         .with_field("vlans")
@@ -854,8 +847,7 @@ fn check_virtual_inner(
             .iter()
             .any(|n| leaf(n).to_ascii_lowercase().contains("fastl4"))
         {
-            let d = Diagnostic::warning(
-                "MO110",
+            let d = Diagnostic::warning(Code::MO110,
                 format!(
                     "virtual {} uses {} instead of a fastL4 profile",
                     v.path,
@@ -876,8 +868,7 @@ fn check_virtual_inner(
             .max_by_key(|nr| nr.network.prefix_len());
         match best {
             _ if best.is_none_or(|nr| nr.network.prefix_len() == 0) => {
-                let d = Diagnostic::error(
-                    "MO113",
+                let d = Diagnostic::error(Code::MO113,
                     format!(
                         "virtual {} forwards by routing (ip-forward), but no net route sends {} to {} ({}){}",
                         v.path,
@@ -898,7 +889,7 @@ fn check_virtual_inner(
             }
             Some(nr) if nr.gateway != Some(IpAddr::V6(r.address)) => {
                 let d = Diagnostic::error(
-                    "MO104",
+                    Code::MO104,
                     format!(
                         "the net route for {} sends it to {}, not to {} ({})",
                         nr.network,
@@ -922,7 +913,7 @@ fn check_virtual_inner(
     }
     let Some(pool_name) = v.stanza.value("pool").filter(|p| *p != "none") else {
         let d = Diagnostic::error(
-            "MO103",
+            Code::MO103,
             format!(
                 "virtual {} has no pool: nothing forwards {} to {}",
                 v.path, r.prefix, r.name
@@ -938,8 +929,7 @@ fn check_virtual_inner(
     };
     let pool_path = full_path(pool_name, v.folder());
     let Some(pool) = config.pools.get(&pool_path) else {
-        let d = Diagnostic::error(
-            "MO103",
+        let d = Diagnostic::error(Code::MO103,
             format!("virtual {} uses pool {pool_path}, which the configuration does not define", v.path),
         )
         .with_field("pool")
@@ -949,7 +939,7 @@ fn check_virtual_inner(
     };
     if pool.members.is_empty() {
         let d = Diagnostic::error(
-            "MO103",
+            Code::MO103,
             format!("pool {pool_path} (of virtual {}) has no member", v.path),
         )
         .with_field("members")
@@ -959,7 +949,7 @@ fn check_virtual_inner(
     for m in &pool.members {
         if m.address != Some(IpAddr::V6(r.address)) {
             let d = Diagnostic::error(
-                "MO104",
+                Code::MO104,
                 format!(
                     "pool {pool_path} has member {}, but {} (prefix {}) is served by {}",
                     m.address
@@ -973,8 +963,7 @@ fn check_virtual_inner(
             .with_help(format!("the pool's only member must be {}.0", r.address));
             push(report, d, pool.file, m.stanza.span.clone(), true);
         } else if !(m.port == "0" || m.port == "any") {
-            let d = Diagnostic::error(
-                "MO105",
+            let d = Diagnostic::error(Code::MO105,
                 format!(
                     "pool {pool_path} has member {} on port {}: Manage Out needs every port (any, 0)",
                     r.address, m.port

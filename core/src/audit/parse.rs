@@ -45,66 +45,68 @@ enum Token {
     Newline,
 }
 
-fn tokens(text: &str) -> Vec<Token> {
+/// The tokens of `text`, one at a time (never all in memory at once).
+fn tokens(text: &str) -> impl Iterator<Item = Token> + '_ {
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                out.push(Token::Newline);
-                i += 1;
-            }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'{' => {
-                out.push(Token::Open(i));
-                i += 1;
-            }
-            b'}' => {
-                out.push(Token::Close(i));
-                i += 1;
-            }
-            b'#' => {
-                // a comment runs to the end of the line
-                while i < bytes.len() && bytes[i] != b'\n' {
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => {
                     i += 1;
+                    return Some(Token::Newline);
                 }
-            }
-            b'"' => {
-                let start = i;
-                let mut word = String::new();
-                i += 1;
-                let mut chars = text[i..].char_indices();
-                let mut end = text.len();
-                while let Some((k, c)) = chars.next() {
-                    match c {
-                        '"' => {
-                            end = i + k + 1;
-                            break;
-                        }
-                        '\\' => {
-                            if let Some((_, next)) = chars.next() {
-                                word.push(next);
-                            }
-                        }
-                        c => word.push(c),
+                b' ' | b'\t' | b'\r' => i += 1,
+                b'{' => {
+                    i += 1;
+                    return Some(Token::Open(i - 1));
+                }
+                b'}' => {
+                    i += 1;
+                    return Some(Token::Close(i - 1));
+                }
+                b'#' => {
+                    // a comment runs to the end of the line
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
                     }
                 }
-                i = end;
-                out.push(Token::Word(word, start..end));
-            }
-            _ => {
-                let start = i;
-                while i < bytes.len() && !b" \t\r\n{}\"".contains(&bytes[i]) {
+                b'"' => {
+                    let start = i;
+                    let mut word = String::new();
                     i += 1;
+                    let mut chars = text[i..].char_indices();
+                    let mut end = text.len();
+                    while let Some((k, c)) = chars.next() {
+                        match c {
+                            '"' => {
+                                end = i + k + 1;
+                                break;
+                            }
+                            '\\' => {
+                                if let Some((_, next)) = chars.next() {
+                                    word.push(next);
+                                }
+                            }
+                            c => word.push(c),
+                        }
+                    }
+                    i = end;
+                    return Some(Token::Word(word, start..end));
                 }
-                // `start` and `i` sit next to ASCII bytes (or the ends), so they are
-                // character boundaries
-                out.push(Token::Word(text[start..i].to_owned(), start..i));
+                _ => {
+                    let start = i;
+                    while i < bytes.len() && !b" \t\r\n{}\"".contains(&bytes[i]) {
+                        i += 1;
+                    }
+                    // `start` and `i` sit next to ASCII bytes (or the ends), so they
+                    // are character boundaries
+                    return Some(Token::Word(text[start..i].to_owned(), start..i));
+                }
             }
         }
-    }
-    out
+        None
+    })
 }
 
 impl Drop for Stanza {
@@ -127,9 +129,32 @@ pub(crate) struct Unbalanced {
     pub(crate) what: &'static str,
 }
 
+/// The deepest nesting of braces read.
+const MAX_DEPTH: usize = 64;
+
+/// The most unbalanced braces listed; the others are counted.
+const MAX_PROBLEMS: usize = crate::diagnostic::MAX_DIAGNOSTICS;
+
+/// The braces that did not pair up: the first [`MAX_PROBLEMS`], and how many more.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    pub(crate) listed: Vec<Unbalanced>,
+    pub(crate) more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, p: Unbalanced) {
+        if self.listed.len() < MAX_PROBLEMS {
+            self.listed.push(p);
+        } else {
+            self.more += 1;
+        }
+    }
+}
+
 /// Reads every top-level stanza of `text`, with the braces that did not pair up.
-pub(crate) fn parse(text: &str) -> (Vec<Stanza>, Vec<Unbalanced>) {
-    let mut problems = Vec::new();
+pub(crate) fn parse(text: &str) -> (Vec<Stanza>, Problems) {
+    let mut problems = Problems::default();
     // an explicit stack: nesting depth costs heap, never call stack
     let mut stack: Vec<(Stanza, usize)> = vec![(
         Stanza {
@@ -140,6 +165,9 @@ pub(crate) fn parse(text: &str) -> (Vec<Stanza>, Vec<Unbalanced>) {
         0,
     )];
     let mut current: Vec<(String, Range<usize>)> = Vec::new();
+    // braces opened past MAX_DEPTH: only their positions are kept, their content
+    // is not read (no configuration nests that deep)
+    let mut deep: Vec<usize> = Vec::new();
     let flush = |current: &mut Vec<(String, Range<usize>)>, parent: &mut Stanza| {
         if let Some((_, span)) = current.first() {
             let span = span.clone();
@@ -151,8 +179,27 @@ pub(crate) fn parse(text: &str) -> (Vec<Stanza>, Vec<Unbalanced>) {
         }
     };
     for token in tokens(text) {
+        if !deep.is_empty() {
+            match token {
+                Token::Open(at) => deep.push(at),
+                Token::Close(_) => {
+                    deep.pop();
+                }
+                _ => {}
+            }
+            current.clear();
+            continue;
+        }
         match token {
             Token::Word(w, span) => current.push((w, span)),
+            Token::Open(at) if stack.len() > MAX_DEPTH => {
+                problems.push(Unbalanced {
+                    at,
+                    what: "braces nested deeper than 64 levels (what they hold is not read)",
+                });
+                current.clear();
+                deep.push(at);
+            }
             Token::Newline => {
                 if let Some((parent, _)) = stack.last_mut() {
                     flush(&mut current, parent);
@@ -198,6 +245,12 @@ pub(crate) fn parse(text: &str) -> (Vec<Stanza>, Vec<Unbalanced>) {
     if let Some((parent, _)) = stack.last_mut() {
         flush(&mut current, parent);
     }
+    for at in deep {
+        problems.push(Unbalanced {
+            at,
+            what: "a `{` that is never closed",
+        });
+    }
     while stack.len() > 1 {
         if let Some((done, at)) = stack.pop() {
             problems.push(Unbalanced {
@@ -224,7 +277,7 @@ mod tests {
     fn nested_stanzas_quoted_strings_flags_and_comments() {
         let text = "#TMSH-VERSION: 13.1.1\nltm virtual /P/vs {\n    description \"a { quoted } \\\"x\\\"\"\n    ip-forward\n    profiles {\n        /Common/fastL4 { }\n    }\n    vlans { /Common/internal }\n}\n";
         let (stanzas, problems) = parse(text);
-        assert!(problems.is_empty());
+        assert!(problems.listed.is_empty());
         assert_eq!(stanzas.len(), 1);
         let vs = &stanzas[0];
         assert_eq!(vs.words, ["ltm", "virtual", "/P/vs"]);
@@ -242,8 +295,8 @@ mod tests {
     #[test]
     fn unbalanced_braces_are_reported_and_the_rest_is_read() {
         let (stanzas, problems) = parse("}\nltm pool p {\n members {\n");
-        assert_eq!(problems.len(), 3);
-        assert_eq!(problems[0].what, "a `}` that closes nothing");
+        assert_eq!(problems.listed.len(), 3);
+        assert_eq!(problems.listed[0].what, "a `}` that closes nothing");
         assert_eq!(stanzas[0].words, ["ltm", "pool", "p"]);
     }
 
@@ -251,7 +304,8 @@ mod tests {
     fn deep_nesting_uses_no_call_stack() {
         let text = format!("{}{}", "a {\n".repeat(100_000), "}\n".repeat(100_000));
         let (stanzas, problems) = parse(&text);
-        assert!(problems.is_empty());
+        assert_eq!(problems.listed.len(), 1, "{problems:?}");
+        assert!(problems.listed[0].what.contains("deeper than 64"));
         assert_eq!(stanzas.len(), 1);
         drop(stanzas); // iterative: no stack overflow
     }

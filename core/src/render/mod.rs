@@ -26,7 +26,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::error::Error;
 use crate::model::Farm;
 use plan::Plan;
@@ -141,8 +141,7 @@ pub fn render(farm: &Farm, target: Target, options: &Options) -> Result<Rendered
     let bigip = matches!(target, Target::Tmsh | Target::BigipConf | Target::As3);
     if bigip && farm.bigip.vlans.is_none() {
         warnings.push(
-            Diagnostic::warning(
-                "MO040",
+            Diagnostic::warning(Code::MO040,
                 "bigip.vlans is not set: the Manage Out virtuals will listen on every VLAN",
             )
             .with_field("bigip.vlans")

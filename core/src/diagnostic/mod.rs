@@ -7,6 +7,10 @@ use std::ops::Range;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 
+mod code;
+
+pub use code::{Code, Phase};
+
 /// How bad a diagnostic is.
 ///
 /// ```
@@ -73,8 +77,8 @@ pub struct Location {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
-    /// The stable code, `MO001` to `MO0xx`; never renumbered.
-    pub code: &'static str,
+    /// The stable code ([`Code`]); never renumbered.
+    pub code: Code,
     /// One line saying what is wrong.
     pub message: String,
     /// The server concerned, by name.
@@ -89,7 +93,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with a code, severity and message, and nothing else yet.
-    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Self {
         Self {
             severity,
             code,
@@ -101,13 +105,15 @@ impl Diagnostic {
         }
     }
 
-    /// An error diagnostic.
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    /// An error diagnostic (`code` must be an error code).
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.severity(), Severity::Error, "{code}");
         Self::new(code, Severity::Error, message)
     }
 
-    /// A warning diagnostic.
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    /// A warning diagnostic (`code` must be a warning code).
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.severity(), Severity::Warning, "{code}");
         Self::new(code, Severity::Warning, message)
     }
 
@@ -243,6 +249,11 @@ impl Sink {
         }
     }
 
+    /// Counts `n` errors that were found but never built (past every limit).
+    pub(crate) fn omit_errors(&mut self, n: usize) {
+        self.omitted.errors += n;
+    }
+
     /// The diagnostics kept so far (in no particular order).
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.kept.iter().map(|(_, d)| d)
@@ -361,7 +372,7 @@ fn render_all(
     }
     if more.total() > 0 {
         out.push_str(&format!(
-            "... and {} not shown ({}, {})\n\n",
+            "... and {} ({}, {}) not shown\n\n",
             plural(more.total(), "more diagnostic"),
             plural(more.errors, "error"),
             plural(more.warnings, "warning")
@@ -407,7 +418,7 @@ fn render_one(d: &Diagnostic, source: Option<&Snippets<'_>>, renderer: &Renderer
         Severity::Warning => Level::WARNING,
     };
     let message = escape_terminal(&d.message, false);
-    let mut group = Group::with_title(level.primary_title(message.as_str()).id(d.code));
+    let mut group = Group::with_title(level.primary_title(message.as_str()).id(d.code.as_str()));
     let label = escape_terminal(
         &match (&d.server, &d.field) {
             (Some(s), Some(f)) => format!("{f} of server {s}"),
@@ -480,7 +491,7 @@ pub fn to_json(diagnostics: &[Diagnostic], omitted: Omitted) -> serde_json::Valu
             .iter()
             .map(|d| JsonDiagnostic {
                 severity: d.severity,
-                code: d.code,
+                code: d.code.as_str(),
                 message: &d.message,
                 server: d.server.as_deref(),
                 field: d.field.as_deref(),
