@@ -293,7 +293,7 @@ fn address(env: sys::napi_env, value: sys::napi_value) -> Option<u128> {
     };
     if status == sys::Status::napi_ok && len < buf.len() - 1 {
         let text = buf.get(..len).and_then(|b| std::str::from_utf8(b).ok());
-        if let Some(bits) = text.and_then(|t| manageout::table::parse_ipv6(t.trim())) {
+        if let Some(bits) = text.and_then(|t| manageout::net::parse_ipv6(t.trim())) {
             return Some(bits);
         }
     }

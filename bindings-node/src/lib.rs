@@ -103,7 +103,7 @@ fn address_bits(value: Unknown<'_>) -> Checked<u128> {
     match value.get_type() {
         Ok(ValueType::String) => {
             let text = String::from_unknown(value).map_err(|_| bad_type("a string"))?;
-            manageout::table::parse_ipv6(text.trim()).ok_or_else(|| {
+            manageout::net::parse_ipv6(text.trim()).ok_or_else(|| {
                 Fail::new(
                     Code::InvalidAddress,
                     format!("{text:?} is not an IPv6 address"),

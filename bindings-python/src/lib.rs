@@ -24,7 +24,7 @@ static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 fn address_bits(obj: &Bound<'_, PyAny>) -> PyResult<u128> {
     if let Ok(s) = obj.cast::<PyString>() {
         let text = s.to_cow()?;
-        return manageout::table::parse_ipv6(text.trim())
+        return manageout::net::parse_ipv6(text.trim())
             .ok_or_else(|| PyValueError::new_err(format!("{text:?} is not an IPv6 address")));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {

@@ -127,13 +127,13 @@ impl Ctx {
                         "`-` (standard input) can be given for one input only",
                     ));
                 }
-                manageout::config::read_stdin()
+                manageout::load::read_stdin()
                     .map(|b| (b, "<stdin>".to_owned()))
                     .map_err(|e| usage(format!("cannot read standard input: {e}")))
             }
             Input::Path(path) => {
                 let name = path.display().to_string();
-                manageout::config::read_input(path)
+                manageout::load::read_input(path)
                     .map(|b| (b, name.clone()))
                     .map_err(|e| usage(format!("cannot read `{name}`: {e}")))
             }
@@ -147,12 +147,19 @@ impl Ctx {
 
     /// Loads a farm for a command whose stdout is data: diagnostics go to stderr,
     /// and a farm with errors gives exit code 1.
-    fn load_table(&mut self, input: &Input) -> Result<manageout::Table, ExitCode> {
+    fn load_valid(&mut self, input: &Input) -> Result<manageout::ValidFarm, ExitCode> {
         let report = self.load(input)?;
         if !report.diagnostics.is_empty() {
             eprint!("{}", report.render(self.stderr_color()));
         }
-        report.table().map_err(|_| ExitCode::from(FAILURE))
+        report
+            .into_valid_farm()
+            .map_err(|_| ExitCode::from(FAILURE))
+    }
+
+    fn load_table(&mut self, input: &Input) -> Result<manageout::Table, ExitCode> {
+        self.load_valid(input)
+            .map(|farm| manageout::Table::new(&farm))
     }
 
     fn check(&mut self, input: &Input, format: Format, deny_warnings: bool) -> Outcome {
@@ -166,7 +173,7 @@ impl Ctx {
         match format {
             Format::Json => out.line(&report.to_json().to_string())?,
             Format::Text if report.diagnostics.is_empty() => {
-                let farm = report.farm.as_ref();
+                let farm = report.farm();
                 let servers = farm.map_or(0, |f| f.servers.len());
                 let routes: usize =
                     farm.map_or(0, |f| f.servers.iter().map(|s| s.routes().count()).sum());
@@ -269,7 +276,7 @@ impl Ctx {
         }
         let report = self.load(input)?;
         let color = self.stderr_color();
-        let Some(farm) = report.farm.as_ref().filter(|_| !report.has_errors()) else {
+        let Ok(farm) = report.valid_farm() else {
             eprint!("{}", report.render(color));
             return Ok(ExitCode::from(FAILURE));
         };
@@ -320,7 +327,7 @@ impl Ctx {
     }
 
     fn import(&mut self, files: &[Input], names: &[String], addresses: &[String]) -> Outcome {
-        use manageout::import::{Pair, farm_toml, parse};
+        use manageout::import::{Pair, pair, parse};
         if !names.is_empty() && names.len() != addresses.len() {
             return Err(usage(format!(
                 "{} --name but {} --address given; give them in pairs, one pair per imported record",
@@ -333,7 +340,7 @@ impl Ctx {
             let address = parse_address(a).map_err(|e| usage(format!("--address {e}")))?;
             pairs.push(Pair {
                 name: names.get(i).cloned(),
-                address,
+                address: Some(address),
             });
         }
         let mut records = Vec::new();
@@ -350,16 +357,16 @@ impl Ctx {
             sources.push(name);
         }
         let source_refs: Vec<&str> = sources.iter().map(String::as_str).collect();
-        let imported =
-            farm_toml(&records, &pairs, &source_refs).map_err(|e| usage(e.to_string()))?;
+        let imported = pair(&records, &pairs).map_err(|e| usage(e.to_string()))?;
         for note in &imported.notes {
             eprintln!("note: {}", escaped(note));
         }
+        let toml = imported.to_toml(&source_refs);
         let mut out = Out::stdout();
-        out.text(&imported.toml)?;
+        out.text(&toml)?;
         out.finish()?;
         // the imported farm is checked like any farm file
-        let report = Farm::from_toml_str(&imported.toml, "<imported farm>");
+        let report = Farm::from_toml_str(&toml, "<imported farm>");
         if !report.diagnostics.is_empty() {
             eprint!("{}", report.render(self.stderr_color()));
         }
@@ -378,8 +385,8 @@ impl Ctx {
         fix: bool,
         deny_warnings: bool,
     ) -> Outcome {
-        let table = self.load_table(farm_input)?;
-        let farm = table.farm();
+        let farm = self.load_valid(farm_input)?;
+        let farm = &farm;
         let mut sources = Vec::new();
         for input in configs {
             let (bytes, name) = self.read(input)?;
@@ -433,19 +440,7 @@ impl Ctx {
 }
 
 fn parse_address(text: &str) -> Result<Ipv6Addr, String> {
-    let t = text.trim();
-    let shown = diagnostic::shown(t);
-    t.parse::<Ipv6Addr>().map_err(|_| {
-        if t.parse::<std::net::Ipv4Addr>().is_ok() {
-            format!(
-                "`{shown}` is an IPv4 address; DirectAccess clients are looked up by IPv6 address"
-            )
-        } else if t.contains('/') {
-            format!("`{shown}` is a prefix; give a single address, such as `2131:0:0:1005::1`")
-        } else {
-            format!("`{shown}` is not an IPv6 address")
-        }
-    })
+    manageout::net::address_arg(text)
 }
 
 #[cfg(test)]

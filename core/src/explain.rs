@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::model::RouteKind;
+use crate::net;
 use crate::table::Table;
 
 /// The family an address belongs to.
@@ -168,20 +169,18 @@ pub fn explain(address: Ipv6Addr, table: Option<&Table>) -> Explanation {
         details.insert("next_hop".into(), json!(r.next_hop.to_string()));
         details.insert("index".into(), json!(r.server.index()));
     }
-    let hi32 = (bits >> 96) as u32;
-    let iid = bits as u64;
-    let kind = if bits == 0 {
+    let kind = if net::UNSPECIFIED.contains(&address) {
         AddressKind::Unspecified
-    } else if bits == 1 {
+    } else if net::LOOPBACK.contains(&address) {
         AddressKind::Loopback
-    } else if bits >> 32 == 0xffff {
+    } else if net::IPV4_MAPPED.contains(&address) {
         details.insert("ipv4".into(), json!(v4(bits as u32).to_string()));
         AddressKind::Ipv4Mapped
-    } else if bits >> 120 == 0xff {
+    } else if net::MULTICAST.contains(&address) {
         AddressKind::Multicast
-    } else if bits >> 118 == 0x3fa {
+    } else if net::LINK_LOCAL.contains(&address) {
         AddressKind::LinkLocal
-    } else if hi32 == 0x2001_0000 {
+    } else if net::TEREDO.contains(&address) {
         // RFC 4380 §4: 2001:0:<server ipv4>:<flags>:<port ^ ffff>:<client ipv4 ^ ffffffff>
         let flags = (bits >> 48) as u16;
         details.insert(
@@ -192,25 +191,25 @@ pub fn explain(address: Ipv6Addr, table: Option<&Table>) -> Explanation {
         details.insert("client_port".into(), json!(!((bits >> 32) as u16)));
         details.insert("cone_nat".into(), json!(flags & 0x8000 != 0));
         AddressKind::Teredo
-    } else if hi32 >> 16 == 0x2002 {
-        details.insert("ipv4".into(), json!(v4((bits >> 80) as u32).to_string()));
+    } else if let Some(ipv4) = net::six_to_four_ipv4(address) {
+        details.insert("ipv4".into(), json!(ipv4.to_string()));
         AddressKind::SixToFour
-    } else if bits >> 32 == 0x0064_ff9b_0000_0000_0000_0000 {
+    } else if net::NAT64.contains(&address) {
         details.insert("ipv4".into(), json!(v4(bits as u32).to_string()));
         AddressKind::Nat64
-    } else if bits >> 80 == 0x0064_ff9b_0001 {
-        details.insert("prefix".into(), json!("64:ff9b:1::/48"));
+    } else if net::NAT64_LOCAL.contains(&address) {
+        details.insert("prefix".into(), json!(net::NAT64_LOCAL.to_string()));
         AddressKind::Nat64
     } else if route.is_some_and(|r| r.kind == RouteKind::Client) {
         AddressKind::IpHttps
     } else if route.is_some_and(|r| r.kind == RouteKind::Vpn) {
         AddressKind::Vpn
-    } else if (iid >> 32) & 0xfdff_ffff == 0x0000_5efe {
-        details.insert("ipv4".into(), json!(v4(iid as u32).to_string()));
+    } else if let Some(ipv4) = net::isatap_ipv4(address) {
+        details.insert("ipv4".into(), json!(ipv4.to_string()));
         AddressKind::Isatap
-    } else if hi32 == 0x2001_0db8 || bits >> 108 == 0x3fff0 {
+    } else if net::documentation_range(address).is_some() {
         AddressKind::Documentation
-    } else if bits >> 121 == 0x7e {
+    } else if net::ULA.contains(&address) {
         AddressKind::Ula
     } else {
         AddressKind::Global

@@ -41,21 +41,23 @@
 #![deny(missing_docs)]
 
 pub mod audit;
-pub mod config;
+pub mod check;
 pub mod diagnostic;
 mod error;
 pub mod explain;
 pub mod import;
+pub mod load;
 pub mod model;
 pub mod names;
+pub mod net;
 pub mod render;
 pub mod router;
 pub mod table;
-pub mod validate;
 
-pub use config::{FarmReport, Source};
+pub use check::{FarmReport, ValidFarm};
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use error::Error;
+pub use load::Source;
 pub use model::{BigIp, Farm, RouteKind, Server, ServerId};
 pub use router::Router;
 pub use table::{Ipv6Key, PrefixMap, Route, Table};

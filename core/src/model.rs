@@ -132,7 +132,7 @@ impl Server {
     /// ```
     pub fn effective_teredo_prefix(&self) -> Option<Ipv6Net> {
         self.teredo_prefix
-            .or_else(|| self.teredo_ipv4.map(teredo_prefix_of))
+            .or_else(|| self.teredo_ipv4.map(crate::net::teredo_prefix_of))
     }
 
     /// The prefixes routed to this server: the client prefix, the VPN prefix, and the
@@ -147,22 +147,6 @@ impl Server {
             .chain(self.vpn_prefix.map(|p| (p, RouteKind::Vpn)))
             .chain(teredo.map(|p| (p, RouteKind::Teredo)))
     }
-}
-
-/// The Teredo prefix `2001:0:WWXX:YYZZ::/64` of a DA server whose first public IPv4
-/// address is `WW.XX.YY.ZZ`.
-///
-/// ```
-/// assert_eq!(
-///     manageout::model::teredo_prefix_of("131.107.0.20".parse()?).to_string(),
-///     "2001:0:836b:14::/64"
-/// );
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn teredo_prefix_of(ipv4: Ipv4Addr) -> Ipv6Net {
-    let v4 = u32::from(ipv4) as u128;
-    let addr = (0x2001_0000_u128 << 96) | (v4 << 64);
-    Ipv6Net::new_assert(Ipv6Addr::from(addr), 64)
 }
 
 /// BIG-IP settings used by the tmsh and AS3 renderers.

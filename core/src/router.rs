@@ -11,13 +11,13 @@ use crate::table::{Ipv6Key, Route, Table};
 /// each lookup sees the old or the new table, never a mix, and readers never block.
 ///
 /// ```
-/// use manageout::{Farm, Router, Server, Table};
-/// let one = Farm::new(vec![Server::new("DA1", "2131::101".parse()?, "2131:0:0:1000::/59".parse()?)]);
-/// let two = Farm::new(vec![Server::new("DA2", "2131::201".parse()?, "2131:0:0:1000::/59".parse()?)]);
-/// let router = Router::new(Table::new(&one)?);
+/// use manageout::{Farm, Router, Server, Table, ValidFarm};
+/// let one = ValidFarm::new(Farm::new(vec![Server::new("DA1", "2131::101".parse()?, "2131:0:0:1000::/59".parse()?)]))?;
+/// let two = ValidFarm::new(Farm::new(vec![Server::new("DA2", "2131::201".parse()?, "2131:0:0:1000::/59".parse()?)]))?;
+/// let router = Router::new(Table::new(&one));
 /// let addr: std::net::Ipv6Addr = "2131:0:0:1005::1".parse()?;
 /// assert_eq!(router.route(addr).unwrap().next_hop.to_string(), "2131::101");
-/// router.swap(Table::new(&two)?);
+/// router.swap(Table::new(&two));
 /// assert_eq!(router.route(addr).unwrap().next_hop.to_string(), "2131::201");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -8,8 +8,8 @@ use proptest::prelude::*;
 
 const DIR: &str = "tests/fixtures/audit";
 
-fn farm(path: &str) -> Farm {
-    Farm::from_file(path).unwrap().into_farm().unwrap()
+fn farm(path: &str) -> manageout::ValidFarm {
+    Farm::from_file(path).unwrap().into_valid_farm().unwrap()
 }
 
 fn source(name: &str) -> Source {
@@ -111,8 +111,9 @@ fn objects_may_be_split_across_files_and_pools_resolve_across_them() {
 
 #[test]
 fn a_farm_in_another_route_domain_ignores_virtuals_of_route_domain_0() {
-    let mut farm = farm("../examples/seed-fixed.toml");
+    let mut farm = farm("../examples/seed-fixed.toml").into_farm();
     farm.bigip.route_domain = Some(2);
+    let farm = manageout::ValidFarm::new(farm).unwrap();
     let report = audit::audit(&farm, &[source("correct.conf")]);
     assert_eq!(findings(&report), ["MO101@-", "MO101@-"]);
     let conf = render(&farm, Target::BigipConf, &Options::default())

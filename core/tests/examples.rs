@@ -2,7 +2,7 @@
 
 use std::net::Ipv6Addr;
 
-use manageout::{Farm, RouteKind, Table};
+use manageout::{Farm, RouteKind};
 
 fn addr(s: &str) -> Ipv6Addr {
     s.parse().unwrap()
@@ -103,9 +103,11 @@ fn the_multisite_lab_routes_ip_https_and_teredo_per_entry_point() {
 fn a_farm_with_errors_cannot_become_a_table_and_the_error_carries_the_diagnostics() {
     let farm = Farm::from_file("../examples/seed.toml")
         .unwrap()
-        .farm
+        .farm()
+        .cloned()
         .unwrap();
-    match Table::new(&farm) {
+    // only a check makes a ValidFarm, the input of Table::new
+    match manageout::ValidFarm::new(farm) {
         Err(manageout::Error::InvalidFarm { diagnostics }) => {
             assert_eq!(diagnostics[0].code, "MO012");
         }

@@ -1,14 +1,8 @@
-//! The fuzz targets' checks (`fuzz/src/checks.rs`) on stable Rust: every committed
-//! corpus and crash reproducer, plus a fixed-seed sweep of mutations of them.
+//! The fuzz targets' checks (`manageout_test_support::fuzz`) on stable Rust: every
+//! committed corpus and crash reproducer, plus a fixed-seed sweep of mutations of them.
 
-#[path = "../../fuzz/src/checks.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod checks;
-#[path = "support/replay.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod replay;
-
-use replay::replay;
+use manageout_test_support::fuzz as checks;
+use manageout_test_support::replay::replay;
 
 #[test]
 fn farm_config_corpus_parses_validates_and_builds_without_panics() {

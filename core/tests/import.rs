@@ -2,7 +2,7 @@
 //! plus Format-Table and ConvertTo-Json forms.
 
 use manageout::Farm;
-use manageout::import::{ImportError, Pair, Record, farm_toml, parse};
+use manageout::import::{ImportError, Pair, Record, parse};
 
 const SAMPLES: &str = "../../shared/reference/samples";
 
@@ -23,7 +23,7 @@ fn utf16le_crlf(text: &str) -> Vec<u8> {
 fn pair(addr: &str) -> Pair {
     Pair {
         name: None,
-        address: addr.parse().unwrap(),
+        address: Some(addr.parse().unwrap()),
     }
 }
 
@@ -161,9 +161,9 @@ fn convertto_json_from_invoke_command_with_cim_noise_imports_one_record_per_serv
     assert_eq!(r.len(), 2);
     assert_eq!(r[0].computer_name.as_deref(), Some("DA1.corp.contoso.com"));
     assert_eq!(r[1].client_prefix, "2131:0:0:1020::/59");
-    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["j"])
+    let toml = manageout::import::pair(&r, &[pair("2131::101"), pair("2131::201")])
         .unwrap()
-        .toml;
+        .to_toml(&["j"]);
     assert!(toml.contains("name = \"DA2.corp.contoso.com\""), "{toml}");
     let report = Farm::from_toml_str(&toml, "imported.toml");
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
@@ -179,7 +179,9 @@ fn a_single_json_object_with_teredo_enabled_and_an_entry_point() {
     assert_eq!(r[0].teredo, Some(true));
     assert_eq!(r[0].entry_point.as_deref(), Some("Paris"));
     // Teredo enabled without its IPv4: the farm check says how to fix it
-    let toml = farm_toml(&r, &[pair("2131::101")], &["j"]).unwrap().toml;
+    let toml = manageout::import::pair(&r, &[pair("2131::101")])
+        .unwrap()
+        .to_toml(&["j"]);
     let report = Farm::from_toml_str(&toml, "imported.toml");
     assert!(
         report.diagnostics.iter().any(|d| d.code == "MO030"),
@@ -196,9 +198,9 @@ fn identical_prefixes_of_a_cluster_are_flagged_mo022_once_imported() {
     )
     .unwrap();
     assert_eq!(r.len(), 2);
-    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["c"])
+    let toml = manageout::import::pair(&r, &[pair("2131::101"), pair("2131::201")])
         .unwrap()
-        .toml;
+        .to_toml(&["c"]);
     let report = Farm::from_toml_str(&toml, "imported.toml");
     let d = report
         .diagnostics
@@ -218,7 +220,7 @@ fn pairs_must_match_records_and_the_error_names_the_unpaired_record() {
         "c",
     )
     .unwrap();
-    let err = farm_toml(&r, &[pair("2131::101")], &["c"]).unwrap_err();
+    let err = manageout::import::pair(&r, &[pair("2131::101")]).unwrap_err();
     assert!(
         matches!(
             err,
@@ -242,9 +244,9 @@ fn records_disagreeing_on_the_internal_prefix_keep_the_first_with_a_warning_comm
     )
     .unwrap();
     r[1].internal_prefixes = vec!["2132::/48".into()];
-    let toml = farm_toml(&r, &[pair("2131::101"), pair("2131::201")], &["j"])
+    let toml = manageout::import::pair(&r, &[pair("2131::101"), pair("2131::201")])
         .unwrap()
-        .toml;
+        .to_toml(&["j"]);
     assert!(
         toml.contains(
             "# warning: the records disagree on InternalIPv6Prefix (2131::/48, 2132::/48)"

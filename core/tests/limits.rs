@@ -1,10 +1,10 @@
 //! Every documented limit on hostile input, each with its clear error: the farm
 //! file size, nesting depth, server count, PrefixMap size, and import line length.
 
-use manageout::config::{MAX_FILE_SIZE, MAX_NESTING};
+use manageout::check::MAX_SERVERS;
 use manageout::import::{self, ImportError, MAX_LINE_LEN};
+use manageout::load::{MAX_FILE_SIZE, MAX_NESTING};
 use manageout::table::MAX_PREFIXES;
-use manageout::validate::MAX_SERVERS;
 use manageout::{Error, Farm, PrefixMap};
 
 #[test]

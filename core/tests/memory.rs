@@ -101,7 +101,7 @@ fn hostile_configurations_take_memory_proportional_to_their_size() {
         "/../examples/seed-fixed.toml"
     ))
     .unwrap()
-    .into_farm()
+    .into_valid_farm()
     .unwrap();
     let audit = |text: &str| {
         let report = manageout::audit::audit(

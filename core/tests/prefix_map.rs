@@ -318,13 +318,13 @@ proptest! {
         let a = Ipv6Addr::from(bits & !run);
         for text in [a.to_string(), expanded(a), format!("{:04x}", bits)] {
             let text = if upper { text.to_uppercase() } else { text };
-            prop_assert_eq!(manageout::table::parse_ipv6(&text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{}", text);
+            prop_assert_eq!(manageout::net::parse_ipv6(&text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{}", text);
         }
     }
 
     #[test]
     fn parse_ipv6_agrees_with_the_standard_parser_on_any_text(text in "[0-9a-fA-F:.%g ]{0,41}") {
-        prop_assert_eq!(manageout::table::parse_ipv6(&text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{}", text);
+        prop_assert_eq!(manageout::net::parse_ipv6(&text), text.parse::<Ipv6Addr>().ok().map(u128::from), "{}", text);
     }
 }
 
@@ -347,7 +347,7 @@ fn parse_ipv6_handles_the_edge_forms_like_the_standard_parser() {
         "1:2:3:4:5:6:7:8:9",
     ] {
         assert_eq!(
-            manageout::table::parse_ipv6(text),
+            manageout::net::parse_ipv6(text),
             text.parse::<Ipv6Addr>().ok().map(u128::from),
             "{text:?}"
         );

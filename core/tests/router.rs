@@ -19,7 +19,7 @@ fn table(generation: u16) -> Table {
         Ipv6Addr::new(0x2131, 0, 0, 0, 0, 0, 1, generation),
         "2131:0:0:1020::/59".parse().unwrap(),
     );
-    Table::new(&Farm::new(vec![server, other])).unwrap()
+    Table::new(&manageout::ValidFarm::new(Farm::new(vec![server, other])).unwrap())
 }
 
 #[test]

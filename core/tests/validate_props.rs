@@ -39,7 +39,7 @@ proptest! {
     ) {
         let farm = farm_of(&slots);
         prop_assert!(farm.check().is_empty(), "{:?}", farm.check());
-        let table = Table::new(&farm).unwrap();
+        let table = Table::new(&manageout::ValidFarm::new(farm.clone()).unwrap());
         for (pick, noise) in probes {
             let s = pick.get(&farm.servers);
             let host = u128::MAX >> 59;
@@ -69,7 +69,7 @@ proptest! {
         prop_assert_eq!(diags[0].server.as_deref(), Some(server_name.as_str()));
         let help = diags[0].help.as_deref().unwrap();
         prop_assert!(help.contains(&p.to_string()), "{}", help);
-        prop_assert!(Table::new(&farm).is_err());
+        prop_assert!(manageout::ValidFarm::new(farm.clone()).is_err());
     }
 
     #[test]
@@ -95,7 +95,7 @@ proptest! {
         extra.entry_point = Some("Site".into());
         farm.servers.push(extra);
         prop_assert!(farm.check().is_empty(), "{:?}", farm.check());
-        let table = Table::new(&farm).unwrap();
+        let table = Table::new(&manageout::ValidFarm::new(farm.clone()).unwrap());
         let addr = inner.network();
         prop_assert_eq!(table.lookup(addr).map(|id| id.index()), Some(farm.servers.len() - 1));
     }

@@ -91,9 +91,9 @@ fn prefix_map_lookups_allocate_nothing_in_either_layout() {
 fn table_and_router_lookups_allocate_nothing() {
     let farm = Farm::from_file("../examples/seed-fixed.toml")
         .unwrap()
-        .into_farm()
+        .into_valid_farm()
         .unwrap();
-    let table = Table::new(&farm).unwrap();
+    let table = Table::new(&farm);
     let q = queries();
     let mut out = vec![None; q.len()];
     let n = allocations_during(|| {

@@ -1,7 +1,5 @@
-//! The checks behind the cargo-fuzz targets in `fuzz_targets/`, one function per
-//! target, each panicking on a violated property. `core/tests/fuzz_replay.rs` and
-//! `bindings-c/tests/fuzz_replay.rs` include these files to replay the committed
-//! corpora on stable Rust.
+//! The cargo-fuzz targets in `fuzz_targets/` call the checks of the test-support
+//! crate, which the test suites replay on stable Rust.
 
-pub mod c_api;
-pub mod checks;
+pub use manageout_test_support::fuzz as checks;
+pub use manageout_test_support::fuzz_c as c_api;

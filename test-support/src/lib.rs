@@ -9,12 +9,17 @@
 //! - [`as3`]: validates an AS3 declaration the way AS3 does: the official schema,
 //!   F5's formats (`f5ip`, `f5bigip`, `f5pointer`) and pointer resolution.
 //! - [`reference`]: finds third-party reference documents (`MANAGEOUT_REFERENCE`).
+//! - [`fuzz`], [`fuzz_c`]: what each fuzz target checks, as functions the targets
+//!   and the corpus replays ([`replay`]) share.
 //!
 //! Test code: it panics with a clear message instead of returning errors where a
 //! test could do nothing else.
 
 pub mod as3;
 pub mod cmd;
+pub mod fuzz;
+pub mod fuzz_c;
 pub mod reference;
+pub mod replay;
 pub mod shell;
 pub mod tmsh;

@@ -26,6 +26,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+use crate::check::ValidFarm;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::Error;
 use crate::model::Farm;
@@ -112,8 +113,10 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Renders a farm for one target; a farm with any error diagnostic is refused with
-/// [`Error::InvalidFarm`].
+/// Renders a checked farm for one target. Fails only when a value cannot be
+/// written safely in the target's language ([`Error::Unrepresentable`], such as an
+/// `--interface` with shell or cmd.exe metacharacters) or netsh has no interface
+/// ([`Error::MissingInterface`]).
 ///
 /// ```
 /// use manageout::render::{render, Options, Target};
@@ -124,18 +127,14 @@ pub struct Rendered {
 /// name = "DA1"
 /// address = "2131::101"
 /// client_prefix = "2131:0:0:1000::/59"
-/// "#, "farm.toml").into_farm()?;
+/// "#, "farm.toml").into_valid_farm()?;
 /// let out = render(&farm, Target::Linux, &Options::default())?;
 /// assert!(out.text.contains("ip -6 route replace 2131:0:0:1000::/59 via 2131::101\n"));
 /// let tmsh = render(&farm, Target::Tmsh, &Options::default())?.text;
 /// assert!(tmsh.contains("destination /Common/2131:0:0:1000::.any mask ffff:ffff:ffff:ffe0::"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn render(farm: &Farm, target: Target, options: &Options) -> Result<Rendered, Error> {
-    let diagnostics = farm.check();
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Error::InvalidFarm { diagnostics });
-    }
+pub fn render(farm: &ValidFarm, target: Target, options: &Options) -> Result<Rendered, Error> {
     let mut warnings = Vec::new();
     let plan = Plan::new(farm);
     let bigip = matches!(target, Target::Tmsh | Target::BigipConf | Target::As3);
@@ -177,18 +176,14 @@ pub fn render(farm: &Farm, target: Target, options: &Options) -> Result<Rendered
 /// The AS3 declaration of a farm as JSON (what [`Target::As3`] prints).
 ///
 /// ```
-/// let farm = manageout::Farm::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/seed-fixed.toml"))?.into_farm()?;
+/// let farm = manageout::Farm::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/seed-fixed.toml"))?.into_valid_farm()?;
 /// let decl = manageout::render::as3(&farm)?;
 /// assert_eq!(decl["class"], "AS3");
 /// assert_eq!(decl["declaration"]["Common"]["Shared"]["template"], "shared");
 /// assert_eq!(decl["declaration"]["Common"]["Shared"]["article_DA1_pool"]["remark"], "manageout:article");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn as3(farm: &Farm) -> Result<Value, Error> {
-    let diagnostics = farm.check();
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Error::InvalidFarm { diagnostics });
-    }
+pub fn as3(farm: &ValidFarm) -> Result<Value, Error> {
     as3::declaration(&Plan::new(farm))
 }
 

@@ -4,7 +4,11 @@
 //! allocating, locking or panicking. To change the prefixes, build a new table and
 //! swap it in with a [`Router`](crate::Router).
 
-mod index;
+mod cpu;
+mod farm;
+mod flatten;
+mod ranges;
+mod trie;
 
 use std::fmt;
 use std::net::Ipv6Addr;
@@ -12,142 +16,15 @@ use std::net::Ipv6Addr;
 use ipnet::Ipv6Net;
 
 use crate::error::Error;
-use crate::model::{Farm, RouteKind, Server, ServerId};
-use index::{NONE, Ranges, Trie, flatten};
+use flatten::{NONE, flatten};
+use ranges::Ranges;
+use trie::Trie;
+
+pub use farm::{Route, Table};
 
 /// The most prefixes a [`PrefixMap`] accepts: 16,777,216 (a full IPv6 internet
 /// table has about 250,000).
 pub const MAX_PREFIXES: usize = 1 << 24;
-
-/// Parses an IPv6 address in text, exactly as [`Ipv6Addr`]'s `FromStr` does, with a
-/// fast path for the common forms (hex groups and `::`); other forms (an IPv4 tail)
-/// go to the standard parser. For bindings that look up addresses given as strings.
-///
-/// ```
-/// use manageout::table::parse_ipv6;
-/// assert_eq!(parse_ipv6("2131:0:0:1005::1"), Some(0x2131_0000_0000_1005_0000_0000_0000_0001));
-/// assert_eq!(parse_ipv6("::ffff:192.0.2.1"), Some(0xffff_c000_0201));
-/// assert_eq!(parse_ipv6("::1"), Some(1));
-/// assert_eq!(parse_ipv6("2131::g"), None);
-/// ```
-pub fn parse_ipv6(text: &str) -> Option<u128> {
-    parse_ipv6_fast(text.as_bytes()).or_else(|| text.parse::<Ipv6Addr>().ok().map(u128::from))
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// 0x80 in each byte of `t` (every byte below 0x80) that is at least `c`
-/// (`1 <= c <= 0x80`); no carry crosses bytes.
-#[inline(always)]
-const fn ge(t: u64, c: u8) -> u64 {
-    (t + ONES * (0x80 - c as u64)) & HIGH
-}
-
-/// 0x80 in each byte of `t` (every byte below 0x80) within `lo..=hi`.
-#[inline(always)]
-const fn in_range(t: u64, lo: u8, hi: u8) -> u64 {
-    ge(t, lo) & !ge(t, hi + 1)
-}
-
-/// One bit per byte (byte `i` to bit `i`) from a 0x80-per-byte mask.
-#[inline(always)]
-const fn pack(m: u64) -> u64 {
-    (m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
-}
-
-/// The fast path of [`parse_ipv6`]: hex groups and colons only (`None` for anything
-/// else, which the standard parser then reads).
-///
-/// Branch-free over the characters: 8 at a time, bit masks of the colons and hex
-/// digits and the digits' values are built with SWAR arithmetic, then each group's
-/// value is read from the 4 digit slots up to its end, so varying group lengths
-/// cost no branch mispredictions.
-fn parse_ipv6_fast(b: &[u8]) -> Option<u128> {
-    let n = b.len();
-    if !(2..=39).contains(&n) {
-        return None;
-    }
-    // 8 characters at a time (SWAR): masks of the colons and hex digits, and the
-    // digits' values in `nib`, shifted by 4 slots of zeros so that a group's 4
-    // slots before its end are always in bounds; colons count as 0
-    let mut buf = [0u8; 40];
-    buf[..n].copy_from_slice(b);
-    let mut nib = [0u8; 44];
-    let (mut colons, mut hex) = (0u64, 0u64);
-    for (k, (chunk, out)) in buf
-        .as_chunks::<8>()
-        .0
-        .iter()
-        .zip(nib[4..].as_chunks_mut::<8>().0)
-        .enumerate()
-    {
-        let v = u64::from_le_bytes(*chunk);
-        let ascii = !v & HIGH;
-        let t = v & !HIGH;
-        let lower = t | (ONES * 0x20);
-        let colon = in_range(t, b':', b':') & ascii;
-        let digit = in_range(t, b'0', b'9') & ascii;
-        let letter = in_range(lower, b'a', b'f') & ascii;
-        // low nibbles of c - '0' and c - 'a' + 10 (the high bit set keeps each
-        // byte's subtraction in the byte), kept where the byte is that kind
-        let digit_value = ((t | HIGH) - ONES * 0x30) & (ONES * 0x0f);
-        let letter_value = ((lower | HIGH) - ONES * 0x57) & (ONES * 0x0f);
-        let value = (digit_value & ((digit >> 7) * 0xff)) | (letter_value & ((letter >> 7) * 0xff));
-        *out = value.to_le_bytes();
-        colons |= pack(colon) << (8 * k);
-        hex |= pack(digit | letter) << (8 * k);
-    }
-    let all = (1u64 << n) - 1;
-    // only digits and colons; no group of more than 4 digits
-    if colons | hex != all || hex & (hex >> 1) & (hex >> 2) & (hex >> 3) & (hex >> 4) != 0 {
-        return None;
-    }
-    // `::` at most once (which also refuses `:::`)
-    let double = colons & (colons >> 1);
-    if double.count_ones() > 1 {
-        return None;
-    }
-    // a colon at either end must be half of a `::`
-    let first_ok = colons & 1 == 0 || double & 1 != 0;
-    let last_ok = (colons >> (n - 1)) & 1 == 0 || (double >> (n - 2)) & 1 != 0;
-    if !(first_ok && last_ok) {
-        return None;
-    }
-    // group ends: the last digit of each run
-    let ends = hex & !(hex >> 1);
-    let groups = ends.count_ones();
-    let gap = double != 0;
-    if (gap && groups > 7) || (!gap && groups != 8) {
-        return None;
-    }
-    // groups before the `::` go to the top, the others to the bottom
-    let head = if gap {
-        (ends & (double - 1)).count_ones()
-    } else {
-        8
-    };
-    let mut out = 0u128;
-    let mut rest = ends;
-    let mut k = 0u32;
-    while rest != 0 {
-        let e = rest.trailing_zeros() as usize;
-        rest &= rest - 1;
-        // the group starts after the last non-digit below its end (or at 0)
-        let start = 64 - (!hex & ((1u64 << e) - 1)).leading_zeros() as usize;
-        let len = e + 1 - start;
-        // its value: the 4 digit slots up to its end (`nib[e + 1..=e + 4]`), masked
-        // to its length (the slots before it hold a colon and another group)
-        let v = nib[e + 1..=e + 4]
-            .iter()
-            .fold(0u32, |acc, &d| (acc << 4) | u32::from(d))
-            & ((1u32 << (4 * len)) - 1);
-        let slot = if k < head { 7 - k } else { groups - 1 - k };
-        out |= u128::from(v) << (16 * slot);
-        k += 1;
-    }
-    Some(out)
-}
 
 /// Addresses a batch lookup handles per round (its stack buffers).
 const BATCH: usize = 64;
@@ -269,6 +146,14 @@ impl<V> PrefixMap<V> {
         I: IntoIterator<Item = (Ipv6Net, V)>,
     {
         Self::with_layout(prefixes, Layout::Auto)
+    }
+
+    /// A map without prefixes: every lookup answers `None`.
+    pub fn empty() -> Self {
+        Self {
+            entries: Box::new([]),
+            index: Index::Ranges(Ranges::new(&flatten(&[]))),
+        }
     }
 
     /// Builds the map with a chosen lookup structure (see [`Layout`]).
@@ -547,147 +432,6 @@ fn same_length(addresses: usize, results: usize) -> Result<(), Error> {
     }
 }
 
-/// What a farm lookup found: the server, the matched prefix and its kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Route {
-    /// The server owning the prefix.
-    pub server: ServerId,
-    /// The server's corporate-facing address: where to forward the packet.
-    pub next_hop: Ipv6Addr,
-    /// The matched prefix.
-    pub prefix: Ipv6Net,
-    /// Whether it is the client, VPN or Teredo prefix.
-    pub kind: RouteKind,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Target {
-    server: ServerId,
-    kind: RouteKind,
-}
-
-/// A validated farm's lookup table: which DA server owns the client behind an address.
-///
-/// ```
-/// use manageout::{Farm, Table};
-/// let farm = Farm::from_toml_str(r#"
-/// [[server]]
-/// name = "DA1"
-/// address = "2131::101"
-/// client_prefix = "2131:0:0:1000::/59"
-/// "#, "farm.toml").into_farm()?;
-/// let table = Table::new(&farm)?;
-/// let addr: std::net::Ipv6Addr = "2131:0:0:1005::1".parse()?;
-/// let id = table.lookup(addr).unwrap();
-/// assert_eq!(table.server(id).unwrap().name, "DA1");
-/// assert_eq!(table.route(addr).unwrap().next_hop.to_string(), "2131::101");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Table {
-    farm: Farm,
-    map: PrefixMap<Target>,
-}
-
-impl Table {
-    /// Builds the table of a farm; a farm with any error diagnostic is refused with
-    /// [`Error::InvalidFarm`] carrying the diagnostics.
-    pub fn new(farm: &Farm) -> Result<Self, Error> {
-        let diagnostics = farm.check();
-        if diagnostics.iter().any(|d| d.is_error()) {
-            return Err(Error::InvalidFarm { diagnostics });
-        }
-        let mut routes = Vec::new();
-        for (i, s) in farm.servers.iter().enumerate() {
-            let server = ServerId::new(i as u32);
-            routes.extend(s.routes().map(|(p, kind)| (p, Target { server, kind })));
-        }
-        Ok(Self {
-            farm: farm.clone(),
-            map: PrefixMap::new(routes)?,
-        })
-    }
-
-    /// The server whose prefix holds `addr`.
-    #[inline]
-    pub fn lookup<K: Ipv6Key>(&self, addr: K) -> Option<ServerId> {
-        self.map.lookup(addr).map(|t| t.server)
-    }
-
-    /// The server, next hop, matched prefix and kind for `addr`.
-    #[inline]
-    pub fn route<K: Ipv6Key>(&self, addr: K) -> Option<Route> {
-        let (prefix, t) = self.map.lookup_entry(addr)?;
-        let server = self.farm.servers.get(t.server.index())?;
-        Some(Route {
-            server: t.server,
-            next_hop: server.address,
-            prefix,
-            kind: t.kind,
-        })
-    }
-
-    /// Looks up every address of `addrs` into `out`; fails with
-    /// [`Error::LengthMismatch`], writing nothing, when the slices differ in length.
-    pub fn lookup_batch<K: Ipv6Key>(
-        &self,
-        addrs: &[K],
-        out: &mut [Option<ServerId>],
-    ) -> Result<(), Error> {
-        self.lookup_batch_map(addrs, out, |id| id)
-    }
-
-    /// Looks up every address, writing `f(server)` to `out[i]` for `addrs[i]`: the
-    /// batch lookup for callers that convert each answer (the bindings' integer
-    /// arrays). Fails like [`lookup_batch`](Self::lookup_batch).
-    ///
-    /// ```
-    /// # use manageout::{Farm, Table};
-    /// # let farm = Farm::from_toml_str("[[server]]\nname = \"DA1\"\naddress = \"2131::101\"\nclient_prefix = \"2131:0:0:1000::/59\"\n", "farm.toml").into_farm()?;
-    /// let table = Table::new(&farm)?;
-    /// let mut out = [0i32; 2];
-    /// table.lookup_batch_map(&[0x2131_0000_0000_1005_u128 << 64, 0], &mut out, |id| {
-    ///     id.map_or(-1, |id| id.index() as i32)
-    /// })?;
-    /// assert_eq!(out, [0, -1]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn lookup_batch_map<K: Ipv6Key, T>(
-        &self,
-        addrs: &[K],
-        out: &mut [T],
-        f: impl Fn(Option<ServerId>) -> T,
-    ) -> Result<(), Error> {
-        self.map
-            .lookup_batch_map(addrs, out, |t| f(t.map(|t| t.server)))
-    }
-
-    /// The servers, indexed by [`ServerId`].
-    pub fn servers(&self) -> &[Server] {
-        &self.farm.servers
-    }
-
-    /// The server with this id.
-    pub fn server(&self, id: ServerId) -> Option<&Server> {
-        self.farm.server(id)
-    }
-
-    /// The farm the table was built from.
-    pub fn farm(&self) -> &Farm {
-        &self.farm
-    }
-
-    /// The number of routed prefixes.
-    pub fn route_count(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Bytes held by the table's lookup structure.
-    pub fn memory_bytes(&self) -> usize {
-        self.map.memory_bytes()
-    }
-}
-
 /// Checks at compile time that the tables can be shared between threads.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
@@ -698,52 +442,7 @@ const _: () = {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use index::host_mask;
-    use proptest::prelude::*;
-
-    proptest! {
-        // the fast path must not only agree with std (the fallback would hide a
-        // fast path that gives up): it must read every hex-and-colon form itself
-        #[test]
-        fn the_fast_parser_reads_every_hex_and_colon_form_itself(
-            bits in any::<u128>(),
-            from in 0u32..8,
-            len in 0u32..9,
-            upper in any::<bool>(),
-            pad in any::<bool>(),
-        ) {
-            let run = (u128::MAX.checked_shr(128 - 16 * len.min(8 - from)).unwrap_or(0)) << (16 * from);
-            let a = Ipv6Addr::from(bits & !run);
-            let groups: Vec<String> = a
-                .segments()
-                .iter()
-                .map(|g| if pad { format!("{g:04x}") } else { format!("{g:x}") })
-                .collect();
-            for text in [a.to_string(), groups.join(":")] {
-                if text.contains('.') {
-                    continue; // IPv4-mapped forms are the standard parser's
-                }
-                let text = if upper { text.to_uppercase() } else { text };
-                prop_assert_eq!(parse_ipv6_fast(text.as_bytes()), Some(a.to_bits()), "{}", text);
-            }
-        }
-
-        #[test]
-        fn the_fast_parser_never_accepts_what_the_standard_parser_refuses(
-            // with the neighbours of every range edge, and multi-byte characters
-            // whose bytes equal ':' or '0' once their high bit is dropped
-            text in "[0-9a-fA-F:/;@G`gº\u{170}\u{1ba}]{0,41}",
-        ) {
-            if let Some(bits) = parse_ipv6_fast(text.as_bytes()) {
-                prop_assert_eq!(text.parse::<Ipv6Addr>().ok().map(u128::from), Some(bits), "{}", text);
-            }
-            // and, on every hex-and-colon text, it answers (std agreeing)
-            if text.bytes().all(|c| c == b':' || c.is_ascii_hexdigit()) {
-                let std = text.parse::<Ipv6Addr>().ok().map(u128::from);
-                prop_assert_eq!(parse_ipv6_fast(text.as_bytes()), std, "{}", text);
-            }
-        }
-    }
+    use flatten::host_mask;
 
     #[test]
     fn host_mask_covers_the_host_part() {

@@ -1,8 +1,8 @@
 //! What each fuzz target checks, as plain functions that panic on a violation.
 //!
-//! The cargo-fuzz targets call them; `core/tests/fuzz_replay.rs` includes this file
-//! and replays every committed corpus (plus a fixed-seed sweep) through them on
-//! stable Rust as ordinary tests.
+//! The cargo-fuzz targets (`fuzz/`) call them; `core/tests/fuzz_replay.rs` replays
+//! every committed corpus (plus a fixed-seed sweep) through them on stable Rust as
+//! ordinary tests.
 
 use std::net::Ipv6Addr;
 
@@ -32,8 +32,8 @@ fn check_report(report: &FarmReport) {
         let _ = d.render(text);
     }
     let _ = report.to_json();
-    if let (Some(farm), false) = (&report.farm, report.has_errors()) {
-        let table = Table::new(farm).expect("a farm without errors builds a table");
+    if let (Some(farm), false) = (report.valid_farm().ok(), report.has_errors()) {
+        let table = Table::new(farm);
         for s in &farm.servers {
             let id = table.lookup(s.client_prefix.network());
             assert!(id.is_some(), "{} does not reach its own prefix", s.name);
@@ -156,22 +156,22 @@ pub fn import_daserver(data: &[u8]) {
     let pairs: Vec<import::Pair> = (0..records.len())
         .map(|i| import::Pair {
             name: None,
-            address: Ipv6Addr::from(0x2131_u128 << 112 | (i as u128 + 1)),
+            address: Some(Ipv6Addr::from(0x2131_u128 << 112 | (i as u128 + 1))),
         })
         .collect();
-    if let Ok(imported) = import::farm_toml(&records, &pairs, &["fuzz.txt"]) {
-        let report = Farm::from_toml_str(&imported.toml, "imported.toml");
+    if let Ok(imported) = import::pair(&records, &pairs) {
+        let toml = imported.to_toml(&["fuzz.txt"]);
+        let report = Farm::from_toml_str(&toml, "imported.toml");
         check_report(&report);
         // whatever the records held, the farm file has exactly their servers and
         // keys (no injected table or key) and only valid names
         for d in &report.diagnostics {
             assert!(
                 !matches!(d.code.as_str(), "MO001" | "MO002" | "MO003" | "MO018"),
-                "{d:?}\n{}",
-                imported.toml
+                "{d:?}\n{toml}"
             );
         }
-        if let Some(farm) = &report.farm {
+        if let Some(farm) = report.farm() {
             assert_eq!(farm.servers.len(), records.len());
         }
     }
@@ -234,7 +234,7 @@ pub fn render(data: &[u8]) {
     };
     let report = Farm::from_toml_str(&case.toml, "render.toml");
     check_report(&report);
-    let (Some(farm), false) = (&report.farm, report.has_errors()) else {
+    let (Some(farm), false) = (report.valid_farm().ok(), report.has_errors()) else {
         return;
     };
     let options = Options {
@@ -304,14 +304,14 @@ pub fn explain(data: &[u8]) {
 /// fixed farm: no panic (deep nesting included), every span inside the text, and
 /// `--fix` output for whatever was found.
 pub fn bigip_config(data: &[u8]) {
-    static FARM: std::sync::OnceLock<Farm> = std::sync::OnceLock::new();
+    static FARM: std::sync::OnceLock<manageout::ValidFarm> = std::sync::OnceLock::new();
     let farm = FARM.get_or_init(|| {
         Farm::from_toml_str(
             "[bigip]\nvlans = [\"internal\"]\n[[server]]\nname = \"DA1\"\naddress = \"2131::101\"\nclient_prefix = \"2131:0:0:1000::/59\"\n\
              [[server]]\nname = \"DA2\"\naddress = \"2131::201\"\nclient_prefix = \"2131:0:0:1020::/59\"\n",
             "audit.toml",
         )
-        .into_farm()
+        .into_valid_farm()
         .expect("the fixed farm is valid")
     });
     let text = String::from_utf8_lossy(data).into_owned();

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The repository root (this file sits in `core/tests/support/`).
+/// The repository root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -48,19 +48,22 @@ pub fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator from a fixed seed.
     pub fn new(seed: u64) -> Self {
         Self(seed | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
+    /// A number below `n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 

@@ -1,0 +1,613 @@
+//! The farm as written, read out of the syntax tree into typed values, each with
+//! the span it came from: unknown keys, missing keys and wrong types (MO002), no
+//! servers or too many (MO003, MO005), and values that do not parse (MO010 an
+//! address, MO011 a prefix, MO031 a Teredo value) are reported here, so that the
+//! checks work on typed values only.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
+
+use ipnet::Ipv6Net;
+
+use super::tree::{Entry, Kind, Node};
+use crate::diagnostic::{Code, Diagnostic, Sink, shown};
+use crate::net::{self, AddressProblem, PrefixProblem};
+
+/// The most servers a farm may list (a DirectAccess deployment has at most a few
+/// dozen entry points and nodes); more is MO005, and the rest is not read.
+pub const MAX_SERVERS: usize = 4096;
+
+/// A value taken from the document, with its span (`None` for a farm built in
+/// code).
+#[derive(Clone, Debug)]
+pub(crate) struct Sp<T> {
+    pub(crate) value: T,
+    pub(crate) span: Option<Range<usize>>,
+}
+
+impl<T> Sp<T> {
+    pub(crate) fn bare(value: T) -> Self {
+        Self { value, span: None }
+    }
+}
+
+/// One `[[server]]` entry: the values that could be read.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DraftServer {
+    pub(crate) name: Option<Sp<String>>,
+    pub(crate) address: Option<Sp<Ipv6Addr>>,
+    pub(crate) client_prefix: Option<Sp<Ipv6Net>>,
+    pub(crate) entry_point: Option<Sp<String>>,
+    pub(crate) teredo: Option<Sp<bool>>,
+    pub(crate) teredo_ipv4: Option<Sp<Ipv4Addr>>,
+    pub(crate) teredo_prefix: Option<Sp<Ipv6Net>>,
+    pub(crate) vpn_prefix: Option<Sp<Ipv6Net>>,
+    /// A value was given that could not be read (already reported): the farm is
+    /// incomplete, though its other values are still checked.
+    pub(crate) unreadable: bool,
+}
+
+/// The whole farm as written, typed, before the checks.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Draft {
+    pub(crate) name: Option<Sp<String>>,
+    pub(crate) internal_prefix: Option<Sp<Ipv6Net>>,
+    pub(crate) windows7_clients: Option<Sp<bool>>,
+    pub(crate) partition: Option<Sp<String>>,
+    pub(crate) vlans: Option<Sp<Vec<Sp<String>>>>,
+    pub(crate) route_domain: Option<Sp<i64>>,
+    pub(crate) monitor: Option<Sp<String>>,
+    pub(crate) servers: Vec<DraftServer>,
+    /// How many `[[server]]` entries the file has (only the first
+    /// [`MAX_SERVERS`] are read).
+    pub(crate) server_count: usize,
+    pub(crate) servers_span: Option<Range<usize>>,
+    /// A farm-level value could not be read (already reported).
+    pub(crate) unreadable: bool,
+}
+
+impl Draft {
+    /// The draft of a farm built in code: every value typed, no spans.
+    pub(crate) fn of(farm: &crate::Farm) -> Self {
+        let s = |x: &str| Some(Sp::bare(x.to_owned()));
+        Self {
+            name: farm.name.as_deref().and_then(s),
+            internal_prefix: farm.internal_prefix.map(Sp::bare),
+            windows7_clients: Some(Sp::bare(farm.windows7_clients)),
+            partition: s(&farm.bigip.partition),
+            vlans: farm
+                .bigip
+                .vlans
+                .as_ref()
+                .map(|v| Sp::bare(v.iter().map(|x| Sp::bare(x.clone())).collect())),
+            route_domain: farm.bigip.route_domain.map(|r| Sp::bare(i64::from(r))),
+            monitor: farm.bigip.monitor.as_deref().and_then(s),
+            servers: farm
+                .servers
+                .iter()
+                .map(|sv| DraftServer {
+                    name: s(&sv.name),
+                    address: Some(Sp::bare(sv.address)),
+                    client_prefix: Some(Sp::bare(sv.client_prefix)),
+                    entry_point: sv.entry_point.as_deref().and_then(s),
+                    teredo: Some(Sp::bare(sv.teredo)),
+                    teredo_ipv4: sv.teredo_ipv4.map(Sp::bare),
+                    teredo_prefix: sv.teredo_prefix.map(Sp::bare),
+                    vpn_prefix: sv.vpn_prefix.map(Sp::bare),
+                    unreadable: false,
+                })
+                .collect(),
+            server_count: farm.servers.len(),
+            servers_span: None,
+            unreadable: false,
+        }
+    }
+}
+
+const TOP_KEYS: &[&str] = &["farm", "bigip", "server"];
+const FARM_KEYS: &[&str] = &["name", "internal_prefix", "windows7_clients"];
+const BIGIP_KEYS: &[&str] = &["partition", "vlans", "route_domain", "monitor"];
+const SERVER_KEYS: &[&str] = &[
+    "name",
+    "address",
+    "client_prefix",
+    "entry_point",
+    "teredo",
+    "teredo_ipv4",
+    "teredo_prefix",
+    "vpn_prefix",
+];
+
+/// Walks the document tree into a [`Draft`], reporting every unknown key, missing
+/// key and wrong type (MO002) and a farm without servers (MO003).
+pub(crate) fn extract(root: &Node, diags: &mut Sink) -> Draft {
+    Extractor { diags }.draft(root)
+}
+
+struct Extractor<'d> {
+    diags: &'d mut Sink,
+}
+
+impl Extractor<'_> {
+    fn push(&mut self, d: Diagnostic, span: Option<&Range<usize>>) {
+        self.diags.push(d.at(span));
+    }
+
+    fn draft(&mut self, root: &Node) -> Draft {
+        let mut draft = Draft::default();
+        let Some(entries) = self.table(root, "the farm file", None, "") else {
+            return draft;
+        };
+        let mut saw_servers = false;
+        for e in entries {
+            match e.key.as_str() {
+                "farm" => {
+                    for f in self
+                        .table(&e.value, "[farm]", None, "farm")
+                        .unwrap_or_default()
+                    {
+                        let field = format!("farm.{}", f.key);
+                        match f.key.as_str() {
+                            "name" => draft.name = self.string(&f.value, &field, None),
+                            "internal_prefix" => {
+                                draft.internal_prefix = self.prefix(
+                                    &f.value,
+                                    "farm.internal_prefix",
+                                    None,
+                                    &mut draft.unreadable,
+                                );
+                            }
+                            "windows7_clients" => {
+                                draft.windows7_clients = self.boolean(&f.value, &field, None);
+                            }
+                            _ => {
+                                self.unknown(f, "[farm]", FARM_KEYS, &field, None);
+                            }
+                        }
+                    }
+                }
+                "bigip" => {
+                    for f in self
+                        .table(&e.value, "[bigip]", None, "bigip")
+                        .unwrap_or_default()
+                    {
+                        let field = format!("bigip.{}", f.key);
+                        match f.key.as_str() {
+                            "partition" => draft.partition = self.string(&f.value, &field, None),
+                            "monitor" => draft.monitor = self.string(&f.value, &field, None),
+                            "route_domain" => {
+                                draft.route_domain = self.integer(&f.value, &field, None);
+                            }
+                            "vlans" => draft.vlans = self.string_array(&f.value, &field),
+                            _ => {
+                                self.unknown(f, "[bigip]", BIGIP_KEYS, &field, None);
+                            }
+                        }
+                    }
+                }
+                "server" => {
+                    saw_servers = true;
+                    draft.servers_span = e.key_span.clone();
+                    match &e.value.kind {
+                        Kind::Array(items) => {
+                            // past the limit the farm is refused (MO005): the
+                            // rest is not read
+                            draft.server_count = items.len();
+                            let max = MAX_SERVERS;
+                            if items.len() > max {
+                                let d = Diagnostic::error(Code::MO005,
+                                    format!(
+                                        "the farm lists {} servers; at most {max} are accepted",
+                                        items.len()
+                                    ),
+                                )
+                                .with_field("server")
+                                .with_help("list one entry per DA server or load-balanced node; only the first servers are checked");
+                                self.push(d, e.key_span.as_ref());
+                            }
+                            for item in items.iter().take(max) {
+                                draft.servers.push(self.server(item));
+                            }
+                        }
+                        other => {
+                            let d = Diagnostic::error(Code::MO002,
+                                format!(
+                                    "`server` must be an array of tables, found {}",
+                                    other.type_name()
+                                ),
+                            )
+                            .with_field("server")
+                            .with_help(
+                                "write each server as a `[[server]]` table (in JSON: \"server\": [{...}, ...])",
+                            );
+                            self.push(d, e.value.span.as_ref());
+                        }
+                    }
+                }
+                _ => {
+                    self.unknown(e, "the farm file", TOP_KEYS, &e.key, None);
+                }
+            }
+        }
+        let server_key_wrong = self
+            .diags
+            .iter()
+            .any(|d| d.code == "MO002" && d.field.as_deref() == Some("server"));
+        if draft.server_count == 0 && !server_key_wrong {
+            let d = Diagnostic::error(Code::MO003, "the farm has no servers").with_help(
+                "add one `[[server]]` table per DA server (or per load-balanced entry point) with name, address and client_prefix",
+            );
+            // point at the `server` key, or at the start of a file without one
+            let span = if saw_servers {
+                draft.servers_span.clone()
+            } else {
+                root.span.as_ref().map(|_| 0..0)
+            };
+            self.push(d, span.as_ref());
+        }
+        draft
+    }
+
+    fn server(&mut self, node: &Node) -> DraftServer {
+        let mut s = DraftServer::default();
+        let Some(entries) = self.table(node, "a [[server]] entry", None, "server") else {
+            return s;
+        };
+        // the name first, so that every other diagnostic can name the server
+        if let Some(e) = entries.iter().find(|e| e.key == "name") {
+            s.name = self.string(&e.value, "name", None);
+        }
+        let name = s.name.as_ref().map(|n| n.value.clone());
+        let name = name.as_deref();
+        let mut suggested: Vec<&str> = Vec::new();
+        for e in entries {
+            let f = e.key.as_str();
+            match f {
+                "name" => {}
+                "address" => s.address = self.address(&e.value, name, &mut s.unreadable),
+                "client_prefix" => {
+                    s.client_prefix =
+                        self.prefix(&e.value, "client_prefix", name, &mut s.unreadable);
+                }
+                "entry_point" => s.entry_point = self.string(&e.value, f, name),
+                "teredo" => s.teredo = self.boolean(&e.value, f, name),
+                "teredo_ipv4" => s.teredo_ipv4 = self.ipv4(&e.value, name, &mut s.unreadable),
+                "teredo_prefix" => {
+                    s.teredo_prefix =
+                        self.prefix(&e.value, "teredo_prefix", name, &mut s.unreadable);
+                }
+                "vpn_prefix" => {
+                    s.vpn_prefix = self.prefix(&e.value, "vpn_prefix", name, &mut s.unreadable);
+                }
+                _ => {
+                    if let Some(k) = self.unknown(e, "[[server]]", SERVER_KEYS, f, name) {
+                        suggested.push(k);
+                    }
+                }
+            }
+        }
+        for (key, present, example) in [
+            ("name", s.name.is_some(), "name = \"DA1\""),
+            ("address", s.address.is_some(), "address = \"2131::101\""),
+            (
+                "client_prefix",
+                s.client_prefix.is_some(),
+                "client_prefix = \"2131:0:0:1000::/59\"",
+            ),
+        ] {
+            // a misspelt key already says what is missing
+            let given = entries.iter().any(|e| e.key == key) || suggested.contains(&key);
+            if !present && !given {
+                let d = Diagnostic::error(Code::MO002,
+                    format!("server is missing the required key `{key}`"),
+                )
+                .with_server(name)
+                .with_field(key)
+                .with_help(format!(
+                    "add `{example}` to this [[server]] table (client_prefix is `Get-DAServer | ft ClientIPv6Prefix`)"
+                ));
+                self.push(d, node.span.as_ref());
+            }
+        }
+        s
+    }
+
+    fn table<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        server: Option<&str>,
+        field: &str,
+    ) -> Option<&'n [Entry]> {
+        match &node.kind {
+            Kind::Table(entries) => Some(entries),
+            other => {
+                let mut d = Diagnostic::error(
+                    Code::MO002,
+                    format!("{what} must be a table, found {}", other.type_name()),
+                )
+                .with_server(server)
+                .with_help("see the farm file reference in the README");
+                if !field.is_empty() {
+                    d = d.with_field(field);
+                }
+                self.push(d, node.span.as_ref());
+                None
+            }
+        }
+    }
+
+    fn wrong_type_help(field: &str) -> &str {
+        field.rsplit('.').next().unwrap_or(field)
+    }
+
+    fn wrong_type(
+        &mut self,
+        node: &Node,
+        field: &str,
+        server: Option<&str>,
+        expected: &str,
+        help: String,
+    ) {
+        let d = Diagnostic::error(
+            Code::MO002,
+            format!(
+                "`{field}` must be {expected}, found {}",
+                node.kind.type_name()
+            ),
+        )
+        .with_server(server)
+        .with_field(field)
+        .with_help(help);
+        self.push(d, node.span.as_ref());
+    }
+
+    fn string(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<String>> {
+        let key = Self::wrong_type_help(field);
+        match &node.kind {
+            Kind::Str(s) => Some(Sp {
+                value: s.clone(),
+                span: node.span.clone(),
+            }),
+            _ => {
+                let shown = match &node.kind {
+                    Kind::Int(i) => format!("{key} = \"{i}\""),
+                    Kind::Number(n) => format!("{key} = \"{n}\""),
+                    _ => format!("{key} = \"...\""),
+                };
+                self.wrong_type(
+                    node,
+                    field,
+                    server,
+                    "a string",
+                    format!("quote the value: `{shown}`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<bool>> {
+        let key = Self::wrong_type_help(field);
+        match &node.kind {
+            Kind::Bool(b) => Some(Sp {
+                value: *b,
+                span: node.span.clone(),
+            }),
+            _ => {
+                self.wrong_type(
+                    node,
+                    field,
+                    server,
+                    "a boolean",
+                    format!("write `{key} = true` or `{key} = false` (without quotes)"),
+                );
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<i64>> {
+        let key = Self::wrong_type_help(field);
+        match &node.kind {
+            Kind::Int(i) => Some(Sp {
+                value: *i,
+                span: node.span.clone(),
+            }),
+            _ => {
+                self.wrong_type(
+                    node,
+                    field,
+                    server,
+                    "an integer",
+                    format!("write a whole number without quotes, such as `{key} = 2`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn string_array(&mut self, node: &Node, field: &str) -> Option<Sp<Vec<Sp<String>>>> {
+        let key = Self::wrong_type_help(field);
+        let Kind::Array(items) = &node.kind else {
+            self.wrong_type(
+                node,
+                field,
+                None,
+                "an array of strings",
+                format!("write `{key} = [\"internal\"]`"),
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.string(item, field, None)?);
+        }
+        Some(Sp {
+            value: out,
+            span: node.span.clone(),
+        })
+    }
+
+    /// An address: MO010 (with what is wrong and the fix) when it does not parse.
+    fn address(
+        &mut self,
+        node: &Node,
+        server: Option<&str>,
+        unreadable: &mut bool,
+    ) -> Option<Sp<Ipv6Addr>> {
+        let text = self.string(node, "address", server)?;
+        match net::parse_address(&text.value) {
+            Ok(a) => Some(Sp {
+                value: a,
+                span: text.span,
+            }),
+            Err(problem) => {
+                *unreadable = true;
+                let t = shown(&text.value);
+                let (message, help) = match &problem {
+                    AddressProblem::Ipv4 => (
+                        format!("address `{t}` is an IPv4 address; Manage Out needs the server's IPv6 address"),
+                        "give the DA server's corporate-facing IPv6 address (`Get-NetIPAddress -AddressFamily IPv6` on its internal interface), such as `2131::101`".to_owned(),
+                    ),
+                    AddressProblem::Zone(a) => (
+                        format!("address `{t}` has a zone id"),
+                        format!("a zone id only has meaning on one host; write `{}` (and use a routable address, not link-local)", shown(a)),
+                    ),
+                    AddressProblem::PrefixLength(a) => (
+                        format!("address `{t}` has a prefix length"),
+                        format!("give the server's address alone: `{}`", shown(a)),
+                    ),
+                    AddressProblem::Spaces(a) | AddressProblem::Brackets(a) => {
+                        (format!("address `{t}` {problem}"), format!("write `{}`", shown(a)))
+                    }
+                    _ => (
+                        format!("`{t}` is not a valid IPv6 address"),
+                        "write the server's corporate-facing IPv6 address, such as `2131::101`".to_owned(),
+                    ),
+                };
+                let d = Diagnostic::error(Code::MO010, message)
+                    .with_server(server)
+                    .with_field("address")
+                    .with_help(help);
+                self.push(d, text.span.as_ref());
+                None
+            }
+        }
+    }
+
+    /// A prefix (host bits allowed: the checks report them): MO011 (MO031 for
+    /// `teredo_prefix`) when it does not parse.
+    fn prefix(
+        &mut self,
+        node: &Node,
+        field: &str,
+        server: Option<&str>,
+        unreadable: &mut bool,
+    ) -> Option<Sp<Ipv6Net>> {
+        let text = self.string(node, field, server)?;
+        match net::parse_prefix(&text.value) {
+            Ok(p) => Some(Sp {
+                value: p,
+                span: text.span,
+            }),
+            Err(problem) => {
+                *unreadable = true;
+                let t = shown(&text.value);
+                let help = match &problem {
+                    PrefixProblem::NoLength => format!(
+                        "add the length DA reports: `{t}/59` for a load-balanced cluster, `{t}/64` for a single server"
+                    ),
+                    PrefixProblem::Zone(p) => format!("remove the zone id: `{}`", shown(p)),
+                    PrefixProblem::Ipv4 => "copy ClientIPv6Prefix from `Get-DAServer | ft ClientIPv6Prefix`, such as `2131:0:0:1000::/59`".to_owned(),
+                    PrefixProblem::BadLength(_) => "an IPv6 prefix length is a number from 0 to 128; DA uses /59 or /64".to_owned(),
+                    PrefixProblem::Spaces(p) => format!("write `{}`", shown(p)),
+                    _ => "write it as address/length, such as `2131:0:0:1000::/59`".to_owned(),
+                };
+                let message = match &problem {
+                    PrefixProblem::Invalid => format!("`{t}` is not a valid IPv6 prefix"),
+                    PrefixProblem::Ipv4 => format!(
+                        "{field} `{t}` is an IPv4 prefix; DirectAccess clients get IPv6 prefixes"
+                    ),
+                    PrefixProblem::BadLength(l) => {
+                        format!("{field} `{t}` has an invalid prefix length `{}`", shown(l))
+                    }
+                    p => format!("{field} `{t}` {p}"),
+                };
+                let code = if field == "teredo_prefix" {
+                    Code::MO031
+                } else {
+                    Code::MO011
+                };
+                let d = Diagnostic::error(code, message)
+                    .with_server(server)
+                    .with_field(field)
+                    .with_help(help);
+                self.push(d, text.span.as_ref());
+                None
+            }
+        }
+    }
+
+    /// `teredo_ipv4`: MO031 when it is not an IPv4 address.
+    fn ipv4(
+        &mut self,
+        node: &Node,
+        server: Option<&str>,
+        unreadable: &mut bool,
+    ) -> Option<Sp<Ipv4Addr>> {
+        let text = self.string(node, "teredo_ipv4", server)?;
+        match text.value.parse::<Ipv4Addr>() {
+            Ok(v4) => Some(Sp {
+                value: v4,
+                span: text.span,
+            }),
+            Err(_) => {
+                *unreadable = true;
+                let d = Diagnostic::error(
+                    Code::MO031,
+                    format!("teredo_ipv4 `{}` is not an IPv4 address", shown(&text.value)),
+                )
+                .with_server(server)
+                .with_field("teredo_ipv4")
+                .with_help("give the first of the server's two consecutive public IPv4 addresses, such as `131.107.0.2`");
+                self.push(d, text.span.as_ref());
+                None
+            }
+        }
+    }
+
+    /// MO002 for an unknown key; returns the known key it is a likely typo of.
+    fn unknown(
+        &mut self,
+        e: &Entry,
+        within: &str,
+        known: &[&'static str],
+        field: &str,
+        server: Option<&str>,
+    ) -> Option<&'static str> {
+        let suggestion = known
+            .iter()
+            .map(|k| (strsim::damerau_levenshtein(k, &e.key), *k))
+            .filter(|(dist, k)| *dist <= 2.max(k.len() / 3))
+            .min_by_key(|(dist, _)| *dist)
+            .map(|(_, k)| k);
+        let help = match suggestion {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!(
+                "the keys allowed in {within} are: {}",
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let d = Diagnostic::error(Code::MO002, format!("unknown key `{}` in {within}", e.key))
+            .with_server(server)
+            .with_field(field)
+            .with_help(help);
+        self.push(d, e.key_span.as_ref().or(e.value.span.as_ref()));
+        suggestion
+    }
+}
