@@ -34,7 +34,7 @@ export interface Explanation {
 
 /** The `code` of every error the module throws. */
 export type ErrorCode =
-  | 'MO_INVALID_ADDRESS' | 'MO_INVALID_PREFIX' | 'MO_INVALID_VALUE' | 'MO_INVALID_LENGTH'
+  | 'MO_INVALID_TYPE' | 'MO_INVALID_ADDRESS' | 'MO_INVALID_PREFIX' | 'MO_INVALID_VALUE' | 'MO_INVALID_LENGTH'
   | 'MO_INVALID_TARGET' | 'MO_INVALID_FARM' | 'MO_IO' | 'MO_IMPORT'
 
 /** The error `Farm.table`, `render` and `as3` throw for a farm with errors. */

@@ -34,7 +34,7 @@ export interface Explanation {
 
 /** The `code` of every error the module throws. */
 export type ErrorCode =
-  | 'MO_INVALID_ADDRESS' | 'MO_INVALID_PREFIX' | 'MO_INVALID_VALUE' | 'MO_INVALID_LENGTH'
+  | 'MO_INVALID_TYPE' | 'MO_INVALID_ADDRESS' | 'MO_INVALID_PREFIX' | 'MO_INVALID_VALUE' | 'MO_INVALID_LENGTH'
   | 'MO_INVALID_TARGET' | 'MO_INVALID_FARM' | 'MO_IO' | 'MO_IMPORT'
 
 /** The error `Farm.table`, `render` and `as3` throw for a farm with errors. */
@@ -65,7 +65,7 @@ export declare class Farm {
   static fromJson(text: string, name?: string | undefined | null): Farm
   /**
    * Checks a farm given as a plain object of the farm file's shape; its
-   * diagnostics carry no line numbers.
+   * diagnostics carry no line numbers but the key path of their value (`path`).
    */
   static fromObject(farm: FarmObject): Farm
   /** Every diagnostic (errors and warnings), in file order. */
@@ -86,7 +86,7 @@ export declare class Farm {
   render(target: RenderTarget, options?: RenderOptions): string
   /**
    * Audits BIG-IP configuration text (bigip.conf or `tmsh list` output) against
-   * the farm: diagnostics MO100-MO113 with their line in the text, which
+   * the farm: diagnostics MO100-MO115 with their line in the text, which
    * `name` (default `bigip.conf`) names. Throws `MO_INVALID_FARM` when the
    * farm has errors.
    */
@@ -164,6 +164,11 @@ export interface Diagnostic {
   line?: number
   /** 1-based column in the farm file. */
   column?: number
+  /**
+   * The key path of the value concerned (`server[1].address`), for a farm
+   * given as an object.
+   */
+  path?: string
   /** How to fix it. */
   help?: string
   /** The diagnostic rendered like a compiler message (no colour). */

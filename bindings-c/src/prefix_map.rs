@@ -1,8 +1,7 @@
 //! `mo_prefix_map`: a generic immutable prefix -> value map for appliances with
 //! their own tables.
 
-use manageout::PrefixMap;
-use manageout::table::MAX_PREFIXES;
+use manageout::table::{IntPrefixMap, MAX_PREFIXES};
 
 use crate::error::{mo_result, set_error};
 use crate::handle::{
@@ -32,27 +31,9 @@ pub struct mo_prefix_map {
     _private: [u8; 0],
 }
 
-/// What a `mo_prefix_map` reference points to.
-pub(crate) struct ValueMap {
-    map: PrefixMap<u32>,
-    /// The entries' values, densely: a lookup reads 4 bytes here instead of a
-    /// whole entry.
-    values: Box<[i32]>,
-}
-
 impl Castable for mo_prefix_map {
     type Ownership = OwnershipArc;
-    type RustType = ValueMap;
-}
-
-impl ValueMap {
-    #[inline]
-    fn value(&self, addr: [u8; 16]) -> i32 {
-        self.map
-            .lookup_index(addr)
-            .and_then(|i| self.values.get(i).copied())
-            .unwrap_or(-1)
-    }
+    type RustType = IntPrefixMap;
 }
 
 /// Builds a generic prefix map from `n` entries (see `mo_prefix`): longest-prefix
@@ -95,13 +76,13 @@ pub unsafe extern "C" fn mo_prefix_map_new(
                 set_error(format!("entry {i}: prefix length {} is above 128", e.len));
                 return mo_result::MO_ERR_INVALID_PREFIX;
             };
-            items.push((net, e.value));
+            // checked above: the value fits in an i32
+            items.push((net, e.value as i32));
         }
-        match PrefixMap::new(items) {
+        match IntPrefixMap::new(items) {
             Ok(map) => {
-                let values = map.entries().iter().map(|(_, v)| *v as i32).collect();
                 // SAFETY: `out` is writable.
-                unsafe { write_out(out, to_arc_const_ptr::<mo_prefix_map>(ValueMap { map, values })) };
+                unsafe { write_out(out, to_arc_const_ptr::<mo_prefix_map>(map)) };
                 mo_result::MO_OK
             }
             Err(e @ manageout::Error::HostBits { .. }) => {
@@ -125,7 +106,7 @@ pub unsafe extern "C" fn mo_prefix_map_lookup(m: *const mo_prefix_map, addr: *co
     ffi_boundary! {
         // SAFETY: per the contract.
         match (unsafe { try_arc_ref(m) }, unsafe { read_addr(addr) }) {
-            (Some(m), Some(a)) => m.value(a),
+            (Some(m), Some(a)) => m.lookup(a),
             _ => -1,
         }
     }
@@ -149,8 +130,8 @@ pub unsafe extern "C" fn mo_prefix_map_lookup_batch(
         };
         // SAFETY: per the contract.
         if let Some((addrs, out)) = unsafe { batch_slices(addrs, n, out) } {
-            // answers from the dense values; both slices hold `n`, so it cannot fail
-            let _ = m.map.lookup_batch_values(addrs, &m.values, -1, out);
+            // both slices hold `n`, so it cannot fail
+            let _ = m.lookup_batch(addrs, out);
         }
     }
 }
@@ -162,7 +143,7 @@ pub unsafe extern "C" fn mo_prefix_map_lookup_batch(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mo_prefix_map_len(m: *const mo_prefix_map) -> usize {
     // SAFETY: per the contract.
-    ffi_boundary! { unsafe { try_arc_ref(m) }.map_or(0, |m| m.map.len()) }
+    ffi_boundary! { unsafe { try_arc_ref(m) }.map_or(0, IntPrefixMap::len) }
 }
 
 /// Another reference to the same map (free each with `mo_prefix_map_free`), NULL

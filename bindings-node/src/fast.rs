@@ -12,7 +12,7 @@
 //!
 //! A string of up to 62 bytes is read into a stack buffer and parsed there; anything
 //! else (bytes, long or invalid strings, other types) goes through the same
-//! conversion as the napi-rs methods ([`crate::address_bits`]), so it throws the same
+//! conversion as the napi-rs methods ([`crate::convert::address_bits`]), so it throws the same
 //! errors. A panic is caught at each callback and thrown as an `Error`.
 //!
 //! Measured in `bench/README.md`.
@@ -71,11 +71,11 @@ impl Lookup for Arc<manageout::Table> {
 }
 
 /// `prefixMap.lookup`: the value, or null.
-impl Lookup for Arc<manageout::PrefixMap<i32>> {
+impl Lookup for Arc<manageout::table::IntPrefixMap> {
     fn answer(&self, env: sys::napi_env, bits: u128) -> sys::napi_value {
         match self.lookup(bits) {
-            Some(&v) => int32(env, v),
-            None => null(env),
+            v if v >= 0 => int32(env, v),
+            _ => null(env),
         }
     }
 }
@@ -143,7 +143,7 @@ pub(crate) fn install(
 pub(crate) fn install_map(
     env: &Env,
     instance: sys::napi_value,
-    map: &Arc<manageout::PrefixMap<i32>>,
+    map: &Arc<manageout::table::IntPrefixMap>,
 ) -> Result<()> {
     let lookup = create(env, c"lookup", Arc::clone(map))?;
     define(env, instance, &[property(c"lookup", lookup)])
@@ -301,7 +301,7 @@ fn address(env: sys::napi_env, value: sys::napi_value) -> Option<u128> {
     let env = Env::from_raw(env);
     // SAFETY: `value` is a value of the live `env`.
     let unknown = unsafe { Unknown::from_napi_value(env.raw(), value) }.ok()?;
-    match crate::address_bits(unknown) {
+    match crate::convert::address_bits(unknown, "lookup(): address") {
         Ok(bits) => Some(bits),
         Err(fail) => {
             fail.throw(&env);

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import manageout
-from conftest import SHARED
+from conftest import ROOT
 
 SEED = "examples/seed.toml"
 FIXED = "examples/seed-fixed.toml"
@@ -150,7 +150,8 @@ def test_render_every_target_and_as3_as_a_dict() -> None:
         farm.render("cisco")  # type: ignore[arg-type]
     decl = farm.as3()
     assert decl["class"] == "AS3"
-    assert decl["declaration"]["Common"]["Shared"]["DA1_client"]["virtualAddresses"] == ["2131:0:0:1000::/59"]
+    assert decl["declaration"]["Common"]["Shared"]["article_DA1_client"]["virtualAddresses"] == ["2131:0:0:1000::/59"]
+    assert decl["declaration"]["Common"]["Shared"]["article_DA1_client"]["remark"] == "manageout:article"
 
 
 def test_multisite_servers_carry_entry_points_and_teredo_prefixes() -> None:
@@ -173,19 +174,73 @@ def test_explain_has_the_cli_json_shape() -> None:
         manageout.explain("2131::1", farm=manageout.Farm.from_file(SEED))
 
 
-def test_import_daserver_from_the_reference_sample_utf16() -> None:
-    text = (SHARED / "reference/samples/ps_get-daserver_fl_example1.txt").read_text().split("\n", 1)[1]
+def test_import_daserver_entries_are_ready_for_from_dict_as_documented() -> None:
+    text = (ROOT / "core/tests/fixtures/import/get-daserver-fl.txt").read_text()
     raw = b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le")
     [entry] = manageout.import_daserver(raw, names=["DA1"], addresses=["2131::101"])
     assert entry["client_prefix"] == "2002:836b:1:1000::/64"
     assert entry["teredo"] is False and entry["address"] == "2131::101"
-    entry.pop("internal_prefixes")
+    # the entries are exactly a farm file's server tables: no key from_dict refuses
     codes = [d.code for d in manageout.Farm.from_dict({"server": [entry]}).check()]
     assert codes == ["MO017"]  # 6to4: the intranet has no native IPv6
     with pytest.raises(ValueError, match="Get-DAEntryPoint"):
-        manageout.import_daserver((SHARED / "reference/samples/ps_get-daentrypoint_table_example1.txt").read_text())
+        manageout.import_daserver((ROOT / "core/tests/fixtures/import/get-daentrypoint-ft.txt").read_text())
     with pytest.raises(ValueError, match="1 record"):
         manageout.import_daserver(raw, addresses=["2131::101", "2131::201"])
+
+
+def test_import_daserver_checks_addresses_like_the_cli() -> None:
+    raw = "ClientIPv6Prefix : 2131:0:0:1000::/59\n"
+    with pytest.raises(ValueError, match=r"addresses\[0\]: `nope` is not an IPv6 address"):
+        manageout.import_daserver(raw, addresses=["nope"])
+    with pytest.raises(ValueError, match="IPv4"):
+        manageout.import_daserver(raw, addresses=["10.0.0.1"])
+    with pytest.raises(TypeError, match=r"addresses\[0\] must be a str"):
+        manageout.import_daserver(raw, addresses=[5])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="output must be"):
+        manageout.import_daserver(5)  # type: ignore[arg-type]
+
+
+def test_import_daserver_replaces_hostile_computer_names_with_a_warning() -> None:
+    raw = '{"ClientIPv6Prefix": "2131:0:0:1000::/59", "PSComputerName": "DA1$(touch PWNED)"}'
+    with pytest.warns(UserWarning, match="not a valid name"):
+        [entry] = manageout.import_daserver(raw, addresses=["2131::101"])
+    assert entry["name"] == "DA1-touch-PWNED"
+
+
+def test_wrong_types_raise_type_error_naming_the_parameter() -> None:
+    with pytest.raises(TypeError):
+        manageout.Farm(1)  # type: ignore[call-arg]
+    farm = manageout.Farm.from_file(FIXED)
+    with pytest.raises(TypeError, match="farm"):
+        manageout.explain("2131::1", farm=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="address"):
+        farm.table().lookup(1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"data must be a dict"):
+        manageout.Farm.from_dict([1])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"data\[\"server\"\]\[0\]\[\"name\"\] is set"):
+        manageout.Farm.from_dict({"server": [{"name": {1}}]})
+    with pytest.raises(TypeError, match="text"):
+        manageout.Farm.from_toml(1)  # type: ignore[arg-type]
+
+
+def test_buffers_are_read_as_packed_addresses_and_must_have_one_byte_items() -> None:
+    table = manageout.Farm.from_file(FIXED).table()
+    packed = b"".join(ipaddress.IPv6Address(a).packed for a in ["2131:0:0:1005::1", "2131:0:0:1025::1"])
+    assert list(table.lookup_many(array.array("B", packed))) == [0, 1]
+    assert list(table.lookup_many(array.array("b", packed))) == [0, 1]
+    with pytest.raises(TypeError, match="1-byte items"):
+        table.lookup_many(array.array("i", [1, 2, 3, 4]))
+    with pytest.raises(TypeError, match="1-byte items"):
+        manageout.PrefixMap([("::/0", 1)]).lookup_many(array.array("q", [0, 0]))
+
+
+def test_from_dict_diagnostics_name_the_callers_key_path() -> None:
+    farm = manageout.Farm.from_dict({"server": [{"name": "DA1", "address": "nope", "client_prefix": "2131:0:0:1000::/59"}]})
+    [d] = farm.check()
+    assert (d.code, d.path, d.file, d.line) == ("MO010", "server[0].address", None, None)
+    with pytest.raises(manageout.FarmError, match=r"at server\[0\]\.address"):
+        farm.table()
 
 
 def test_prefix_map_basics_and_errors() -> None:

@@ -46,6 +46,14 @@ pub enum Error {
         /// The limit, [`MAX_PREFIXES`](crate::table::MAX_PREFIXES).
         max: usize,
     },
+    /// A value given to an [`IntPrefixMap`](crate::table::IntPrefixMap) is negative.
+    #[error("the value {value} of prefix `{prefix}` is negative; values are 0 to 2147483647")]
+    ValueOutOfRange {
+        /// The prefix.
+        prefix: Ipv6Net,
+        /// The value as given.
+        value: i64,
+    },
     /// An unknown render target name.
     #[error(
         "unknown render target `{target}`; expected one of tmsh, bigip-conf, tmsh-remove, as3, linux, netsh"
@@ -104,11 +112,11 @@ fn first_error(diagnostics: &[Diagnostic]) -> String {
         .iter()
         .find(|d| d.is_error())
         .map(|d| {
-            let at = d
-                .location
-                .as_ref()
-                .map(|l| format!(" at {}:{}:{}", l.file, l.line, l.column))
-                .unwrap_or_default();
+            let at = match (&d.location, &d.path) {
+                (Some(l), _) => format!(" at {}:{}:{}", l.file, l.line, l.column),
+                (None, Some(p)) => format!(" at {p}"),
+                (None, None) => String::new(),
+            };
             format!(": {}[{}]{at}: {}", d.severity, d.code, d.message)
         })
         .unwrap_or_default()

@@ -135,17 +135,30 @@ impl Server {
             .or_else(|| self.teredo_ipv4.map(crate::net::teredo_prefix_of))
     }
 
+    /// The Teredo prefix routed to this server: its Teredo prefix when Teredo is
+    /// advertised (when it is not, no client uses it).
+    ///
+    /// ```
+    /// use manageout::Server;
+    /// let mut s = Server::new("EDGE1", "2001:db8:1::2".parse()?, "2001:db8:1:1000::/59".parse()?);
+    /// s.teredo_ipv4 = Some("131.107.0.2".parse()?);
+    /// assert_eq!(s.routed_teredo_prefix(), None);
+    /// s.teredo = true;
+    /// assert_eq!(s.routed_teredo_prefix(), Some("2001:0:836b:2::/64".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn routed_teredo_prefix(&self) -> Option<Ipv6Net> {
+        self.teredo
+            .then(|| self.effective_teredo_prefix())
+            .flatten()
+    }
+
     /// The prefixes routed to this server: the client prefix, the VPN prefix, and the
     /// Teredo prefix when Teredo is advertised (when it is not, no client uses it).
     pub fn routes(&self) -> impl Iterator<Item = (Ipv6Net, RouteKind)> + '_ {
-        let teredo = if self.teredo {
-            self.effective_teredo_prefix()
-        } else {
-            None
-        };
         std::iter::once((self.client_prefix, RouteKind::Client))
             .chain(self.vpn_prefix.map(|p| (p, RouteKind::Vpn)))
-            .chain(teredo.map(|p| (p, RouteKind::Teredo)))
+            .chain(self.routed_teredo_prefix().map(|p| (p, RouteKind::Teredo)))
     }
 }
 

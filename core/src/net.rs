@@ -214,7 +214,7 @@ pub fn address_arg(text: &str) -> Result<Ipv6Addr, String> {
         let shown = crate::diagnostic::shown(t);
         match problem {
             AddressProblem::Ipv4 => format!(
-                "`{shown}` is an IPv4 address; Manage Out reaches DirectAccess clients and servers by IPv6 address"
+                "`{shown}` is an IPv4 address, not an IPv6 address: Manage Out reaches DirectAccess clients and servers by IPv6"
             ),
             AddressProblem::PrefixLength(_) => {
                 format!("`{shown}` is a prefix; give a single address, such as `2131:0:0:1005::1`")
@@ -251,7 +251,7 @@ impl fmt::Display for PrefixProblem {
         match self {
             Self::NoLength => f.write_str("has no prefix length"),
             Self::Zone(_) => f.write_str("has a zone id"),
-            Self::Ipv4 => f.write_str("is an IPv4 prefix"),
+            Self::Ipv4 => f.write_str("is an IPv4 prefix, not an IPv6 prefix"),
             Self::BadLength(l) => write!(f, "has an invalid prefix length `{l}`"),
             Self::Spaces(_) => f.write_str("has surrounding spaces"),
             Self::Invalid => f.write_str("is not a valid IPv6 prefix"),

@@ -161,6 +161,8 @@ fn render_one(d: &Diagnostic, source: Option<&Snippets<'_>>, renderer: &Renderer
                     .element(Level::NOTE.message(format!("at {file}:{}:{}", loc.line, loc.column)));
             }
         }
+    } else if let Some(path) = &d.path {
+        group = group.element(Level::NOTE.message(format!("at {}", escape_terminal(path, false))));
     } else if !label.is_empty() {
         group = group.element(Level::NOTE.message(format!("in {label}")));
     }

@@ -7,6 +7,7 @@
 mod cpu;
 mod farm;
 mod flatten;
+mod int;
 mod ranges;
 mod trie;
 
@@ -21,6 +22,7 @@ use ranges::Ranges;
 use trie::Trie;
 
 pub use farm::{Route, Table};
+pub use int::IntPrefixMap;
 
 /// The most prefixes a [`PrefixMap`] accepts: 16,777,216 (a full IPv6 internet
 /// table has about 250,000).
