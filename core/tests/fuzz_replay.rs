@@ -33,3 +33,8 @@ fn explain_corpus_classifies_consistently() {
 fn bigip_config_corpus_audits_without_panics() {
     replay("bigip_config", 3000, checks::bigip_config);
 }
+
+#[test]
+fn scripts_corpus_runs_exactly_the_intended_commands_as_bash_tmsh_and_cmd_read_them() {
+    replay("scripts", 1500, checks::scripts);
+}

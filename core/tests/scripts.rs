@@ -5,15 +5,17 @@
 //! happen (no output, no file, no other command), whatever the farm's values hold.
 //! The batch files are read with cmd.exe's rules.
 //!
-//! The intended commands are derived here from the farm and the README's object
-//! naming (`<farm>_<server>_pool`, `<farm>_<server>_<kind>`), not from the
-//! renderer's own code.
+//! The intended commands are derived from the farm and the README's object naming
+//! (`<farm>_<server>_pool`, `<farm>_<server>_<kind>`) in
+//! `manageout_test_support::intended`, not from the renderer's own code; the
+//! `scripts` fuzz target checks the same on arbitrary farms without bash.
 
-use manageout::render::{Options, Target, render};
 use manageout::{Farm, Source, audit};
-use manageout_test_support::cmd::{self, Line};
-use manageout_test_support::shell::run_bash;
-use manageout_test_support::tmsh::{Token, tokenize_conf, tokenize_line};
+use manageout_test_support::intended::{
+    check_rendered, linux_argv, tmsh_creates, tmsh_reading, tmsh_removes, words,
+};
+use manageout_test_support::shell::{run_bash, split_script};
+use manageout_test_support::tmsh::Token;
 use proptest::prelude::*;
 
 const EXAMPLES: [&str; 3] = [
@@ -26,212 +28,33 @@ fn farm(path: &str) -> manageout::ValidFarm {
     Farm::from_file(path).unwrap().into_valid_farm().unwrap()
 }
 
-fn w(s: impl Into<String>) -> Token {
-    Token::Word(s.into())
-}
-
-fn words(s: &str) -> Vec<Token> {
-    s.split(' ').map(w).collect()
-}
-
-/// The farm part of object names, as the README says.
-fn prefix(farm: &Farm) -> String {
-    match farm.name.as_deref() {
-        None => "manageout".into(),
-        Some(n) if n.starts_with(|c: char| c.is_ascii_alphabetic()) => n.into(),
-        Some(n) => format!("mo_{n}"),
-    }
-}
-
-fn full(name: &str) -> String {
-    if name.starts_with('/') {
-        name.to_owned()
-    } else {
-        format!("/Common/{name}")
-    }
-}
-
-/// The tmsh commands the `tmsh` target must run, as tmsh reads them.
-fn intended_creates(farm: &Farm) -> Vec<Vec<Token>> {
-    let p = prefix(farm);
-    let part = &farm.bigip.partition;
-    let rd = match farm.bigip.route_domain {
-        Some(n) if n != 0 => format!("%{n}"),
-        _ => String::new(),
-    };
-    let mut out = Vec::new();
-    for s in &farm.servers {
-        let pool = format!("/{part}/{p}_{}_pool", s.name);
-        let mut c = words("create ltm pool");
-        c.push(w(&pool));
-        c.push(w("description"));
-        c.push(w(format!("manageout:{p} pool of DA server {}", s.name)));
-        c.extend(words("members replace-all-with"));
-        c.extend([Token::Open, w(format!("{}{rd}.0", s.address)), Token::Open]);
-        c.extend([
-            w("address"),
-            w(format!("{}{rd}", s.address)),
-            Token::Close,
-            Token::Close,
-        ]);
-        if let Some(m) = &farm.bigip.monitor {
-            c.extend([w("monitor"), w(full(m))]);
-        }
-        out.push(c);
-        for (net, kind) in s.routes() {
-            let mut v = words("create ltm virtual");
-            v.push(w(format!("/{part}/{p}_{}_{kind}", s.name)));
-            v.push(w("description"));
-            v.push(w(format!("manageout:{p} {kind} prefix of {}", s.name)));
-            v.push(w("destination"));
-            v.push(w(format!("/{part}/{}{rd}.any", net.network())));
-            v.push(w("mask"));
-            v.push(w(std::net::Ipv6Addr::from(
-                u128::MAX
-                    .checked_shl(128 - u32::from(net.prefix_len()))
-                    .unwrap_or(0),
-            )
-            .to_string()));
-            v.extend(words("ip-protocol any profiles replace-all-with"));
-            v.extend([
-                Token::Open,
-                w("/Common/fastL4"),
-                Token::Close,
-                w("pool"),
-                w(&pool),
-            ]);
-            v.extend(words(
-                "translate-address disabled translate-port disabled source-address-translation",
-            ));
-            v.extend([Token::Open, w("type"), w("none"), Token::Close]);
-            match &farm.bigip.vlans {
-                Some(vl) => {
-                    v.extend(words("vlans replace-all-with"));
-                    v.push(Token::Open);
-                    v.extend(vl.iter().map(|x| w(full(x))));
-                    v.push(Token::Close);
-                    v.push(w("vlans-enabled"));
-                }
-                None => v.extend(words("vlans none vlans-disabled")),
-            }
-            out.push(v);
-        }
-    }
-    out.push(words("save sys config"));
-    out
-}
-
-/// The tmsh commands the `tmsh-remove` target must run.
-fn intended_removes(farm: &Farm) -> Vec<Vec<Token>> {
-    let p = prefix(farm);
-    let part = &farm.bigip.partition;
-    let mut out = Vec::new();
-    for s in &farm.servers {
-        for (_, kind) in s.routes() {
-            let mut c = words("delete ltm virtual");
-            c.push(w(format!("/{part}/{p}_{}_{kind}", s.name)));
-            out.push(c);
-        }
-    }
-    for s in &farm.servers {
-        let mut c = words("delete ltm pool");
-        c.push(w(format!("/{part}/{p}_{}_pool", s.name)));
-        out.push(c);
-    }
-    out.push(words("save sys config"));
-    out
+/// Runs a bash script under stubs and returns the calls, after checking that
+/// bash read it exactly as the process-free reading does.
+fn run_checked(script: &str) -> Vec<Vec<String>> {
+    let run = run_bash(script, &["tmsh", "ip", "touch", "rm", "id"]);
+    run.assert_clean();
+    assert_eq!(
+        Ok(run.calls.clone()),
+        split_script(script),
+        "bash and split_script read the script differently:\n{script}"
+    );
+    run.calls
 }
 
 /// Runs a tmsh script and returns what tmsh read, command by command.
 fn tmsh_commands(script: &str) -> Vec<Vec<Token>> {
-    let run = run_bash(script, &["tmsh", "ip", "touch", "rm", "id"]);
-    run.assert_clean();
-    assert_eq!(
-        run.calls_of("tmsh").len(),
-        run.calls.len(),
-        "only tmsh may run: {:?}",
-        run.calls
-    );
-    run.calls_of("tmsh")
-        .iter()
-        .map(|args| {
-            tokenize_line(&args.join(" "))
-                .unwrap_or_else(|e| panic!("tmsh would not read {args:?} as data: {e}"))
-        })
-        .collect()
+    run_checked(script);
+    tmsh_reading(script)
 }
 
+/// Every script target does exactly what it must, read without a process
+/// ([`check_rendered`]), and bash runs each bash script exactly as read.
 fn check_scripts(farm: &manageout::ValidFarm, interface: Option<&str>) {
-    let opts = Options {
-        interface: interface.map(str::to_owned),
-    };
-    let tmsh = render(farm, Target::Tmsh, &opts).unwrap().text;
-    assert_eq!(tmsh_commands(&tmsh), intended_creates(farm), "{tmsh}");
-    let remove = render(farm, Target::TmshRemove, &opts).unwrap().text;
-    assert_eq!(tmsh_commands(&remove), intended_removes(farm), "{remove}");
-
-    let linux = render(farm, Target::Linux, &opts).unwrap().text;
-    let run = run_bash(&linux, &["ip", "tmsh", "touch"]);
-    run.assert_clean();
-    let mut want = Vec::new();
-    for s in &farm.servers {
-        for (net, _) in s.routes() {
-            let mut argv: Vec<String> = ["ip", "-6", "route", "replace"].map(String::from).to_vec();
-            argv.extend([net.to_string(), "via".into(), s.address.to_string()]);
-            if let Some(i) = interface {
-                argv.extend(["dev".into(), i.to_owned()]);
-            }
-            want.push(argv);
-        }
-    }
-    assert_eq!(run.calls, want, "{linux}");
-
-    match render(farm, Target::Netsh, &opts) {
-        Ok(out) => {
-            let interface = interface.expect("netsh renders only with an interface");
-            let mut got = Vec::new();
-            for line in out.text.lines() {
-                match cmd::parse_line(line).unwrap_or_else(|e| panic!("{line:?}: {e}")) {
-                    Line::Inert => {}
-                    Line::Command(argv) => got.push(argv),
-                }
-            }
-            let mut want = Vec::new();
-            for s in &farm.servers {
-                for (net, _) in s.routes() {
-                    let mut argv: Vec<String> = ["netsh", "interface", "ipv6", "add", "route"]
-                        .map(String::from)
-                        .to_vec();
-                    argv.extend([net.to_string(), interface.to_owned(), s.address.to_string()]);
-                    want.push(argv);
-                }
-            }
-            assert_eq!(got, want, "{}", out.text);
-        }
-        Err(manageout::Error::MissingInterface) => {
-            assert!(interface.is_none_or(|i| i.trim().is_empty()))
-        }
-        Err(manageout::Error::Unrepresentable { target, .. }) => assert_eq!(target, "netsh"),
-        Err(e) => panic!("netsh: {e}"),
-    }
-
-    let conf = render(farm, Target::BigipConf, &opts).unwrap().text;
-    let statements = tokenize_conf(&conf).unwrap_or_else(|e| panic!("bigip.conf: {e}\n{conf}"));
-    let marker = format!("manageout:{}", prefix(farm));
-    let descriptions = statements
-        .iter()
-        .filter(|s| s.first() == Some(&w("description")))
-        .count();
-    let routes: usize = farm.servers.iter().map(|s| s.routes().count()).sum();
-    assert_eq!(descriptions, farm.servers.len() + 2 * routes, "{conf}");
-    for s in statements
-        .iter()
-        .filter(|s| s.first() == Some(&w("description")))
-    {
-        match &s[1] {
-            Token::Word(d) => assert!(d.starts_with(&marker), "{d}"),
-            t => panic!("{t:?}"),
-        }
+    let r = check_rendered(farm, interface);
+    assert_eq!(tmsh_commands(&r.tmsh), tmsh_creates(farm));
+    assert_eq!(tmsh_commands(&r.tmsh_remove), tmsh_removes(farm));
+    if let Some(linux) = &r.linux {
+        assert_eq!(run_checked(linux), linux_argv(farm, interface));
     }
 }
 

@@ -257,6 +257,25 @@ pub fn render(data: &[u8]) {
     }
 }
 
+/// `scripts`: on every valid farm with arbitrary names, partition, VLANs and
+/// interface, each script target does exactly what it must as bash, tmsh and
+/// cmd.exe read it ([`intended::check_rendered`](crate::intended::check_rendered):
+/// the bash words re-read, tmsh's arguments re-tokenised, the batch file parsed
+/// by cmd.exe's rules), without running a process.
+pub fn scripts(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(interface) = <Option<&str>>::arbitrary(&mut u) else {
+        return;
+    };
+    let Ok(case) = RenderCase::arbitrary_take_rest(u) else {
+        return;
+    };
+    let report = Farm::from_toml_str(&case.toml, "scripts.toml");
+    if let (Ok(farm), false) = (report.valid_farm(), report.has_errors()) {
+        crate::intended::check_rendered(farm, interface);
+    }
+}
+
 /// `explain`: any 16 bytes classify without a panic, the same way each time,
 /// and "steerable" holds exactly when the farm's table routes the address.
 pub fn explain(data: &[u8]) {
@@ -333,6 +352,9 @@ pub fn bigip_config(data: &[u8]) {
     }
     let _ = report.render(false);
     let fix = report.fix(farm);
+    // whatever the configuration's names hold, the fix is plain data to bash and
+    // to tmsh (names that cannot be written are left out with MO114)
+    let _ = crate::intended::tmsh_reading(&fix);
     // unreadable text (MO100) and unreadable virtuals (MO115) have nothing to fix
     assert_eq!(
         fix.is_empty(),

@@ -19,6 +19,7 @@ pub mod as3;
 pub mod cmd;
 pub mod fuzz;
 pub mod fuzz_c;
+pub mod intended;
 pub mod reference;
 pub mod replay;
 pub mod shell;

@@ -152,6 +152,79 @@ fn make_executable(p: &Path) {
 #[cfg(not(unix))]
 fn make_executable(_: &Path) {}
 
+/// Reads a generated script the way bash would, without running it, for the
+/// subset of bash our renderers may emit: one simple command per line, words
+/// separated by spaces, each a run of plain characters or `'single-quoted'`
+/// text or a backslash-escaped character, a `#` word ending the line as a
+/// comment; comment and blank lines. Anything else (`$`, backquotes,
+/// double quotes, `;`, `&`, `|`, redirections, globs, a line continuation, a
+/// control character in a quoted word) is an error naming the line, so a script that only bash could
+/// read correctly fails here. `scripts.rs` checks that bash agrees on every
+/// script it runs; the fuzz targets use this reading, which needs no process.
+pub fn split_script(script: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut commands = Vec::new();
+    for (n, line) in script.lines().enumerate() {
+        let t = line.trim_start_matches(' ');
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        commands.push(split_line(t).map_err(|e| format!("line {}: {e}: {line:?}", n + 1))?);
+    }
+    Ok(commands)
+}
+
+/// Characters bash reads as themselves in an unquoted word (no glob, no
+/// expansion, no operator, not a comment start inside a word either).
+fn plain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_./:%,+=@{}#-".contains(c)
+}
+
+fn split_line(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek() == Some(&' ') {
+            chars.next();
+        }
+        // a word that starts with `#` starts a comment that ends the line
+        if chars.peek().is_none_or(|&c| c == '#') {
+            return Ok(words);
+        }
+        let mut word = String::new();
+        while let Some(&c) = chars.peek() {
+            match c {
+                ' ' => break,
+                '\'' => {
+                    chars.next();
+                    loop {
+                        match chars.next() {
+                            None => return Err("unterminated single quote".into()),
+                            Some('\'') => break,
+                            Some(c) if c.is_control() => {
+                                return Err(format!("control character {c:?} in a quoted word"));
+                            }
+                            Some(c) => word.push(c),
+                        }
+                    }
+                }
+                '\\' => {
+                    chars.next();
+                    match chars.next() {
+                        Some(c) if !c.is_control() => word.push(c),
+                        c => return Err(format!("a backslash before {c:?}")),
+                    }
+                }
+                c if plain(c) => {
+                    chars.next();
+                    word.push(c);
+                }
+                c => return Err(format!("`{}` outside single quotes", c.escape_debug())),
+            }
+        }
+        words.push(word);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +235,33 @@ mod tests {
         assert_eq!(run.calls, vec![vec!["tmsh", "create", "a b", "c", ""]]);
         assert!(run.stderr.contains("touch"), "{}", run.stderr);
         assert!(run.leftovers.is_empty());
+    }
+
+    #[test]
+    fn split_script_reads_plain_and_single_quoted_words_like_bash() {
+        let script = "# a comment\n\ntmsh create 'a b' x'\"y\"'z { 1 } '' a#b 'a'\\''b' # c\n";
+        let want = vec![vec![
+            "tmsh", "create", "a b", "x\"y\"z", "{", "1", "}", "", "a#b", "a'b",
+        ]];
+        assert_eq!(split_script(script).unwrap(), want);
+        assert_eq!(run_bash(script, &["tmsh"]).calls, want);
+    }
+
+    #[test]
+    fn split_script_refuses_what_only_bash_could_read() {
+        for bad in [
+            "tmsh $(x)",
+            "tmsh `x`",
+            "tmsh a;b",
+            "tmsh \"a\"",
+            "tmsh a>b",
+            "tmsh *",
+            "tmsh 'a",
+            "tmsh a\\",
+            "tmsh a&",
+        ] {
+            assert!(split_script(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

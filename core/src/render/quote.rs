@@ -59,7 +59,10 @@ fn describe(c: char) -> String {
 }
 
 /// A word for a POSIX shell (and bash): the shell passes exactly `value` as one
-/// argument, with no expansion of any kind.
+/// argument, with no expansion of any kind. Control characters (a newline, an
+/// escape) are refused: quoted they would be passed as they are, but a reviewer
+/// reading the script would see one command split over lines or a terminal
+/// sequence instead of the word.
 ///
 /// ```
 /// use manageout::render::quote::sh;
@@ -67,10 +70,11 @@ fn describe(c: char) -> String {
 /// assert_eq!(sh("$(touch x)").unwrap(), "'$(touch x)'");
 /// assert_eq!(sh("it's").unwrap(), r"'it'\''s'");
 /// assert_eq!(sh("").unwrap(), "''");
+/// assert!(sh("eth0\ntouch x").is_err());
 /// ```
 pub fn sh(value: &str) -> Result<String, Unquotable> {
-    if value.contains('\0') {
-        return Err(refuse("sh", value, "it contains a NUL byte".into()));
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(refuse("sh", value, format!("it contains {}", describe(c))));
     }
     let bare = !value.is_empty()
         && value
