@@ -1,4 +1,8 @@
 //! The library's error type.
+//!
+//! Owns: the failures that are not diagnostics (I/O, a bad argument, an
+//! unrepresentable value). May not: carry a farm's problems, which are
+//! [`Diagnostic`](crate::Diagnostic)s in a [`FarmReport`](crate::FarmReport).
 
 use std::path::PathBuf;
 

@@ -4,6 +4,8 @@
 //! fields per RFC 4380, 6to4, ISATAP, NAT64, link-local, ULA, documentation,
 //! multicast, loopback, IPv4-mapped, global) and, given a farm's table, which DA
 //! server carries it.
+//!
+//! Owns: the classification. May not: build a table (it takes one) or parse text.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};

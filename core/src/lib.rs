@@ -7,16 +7,28 @@
 //! answers "which DA server carries this client?" with a zero-allocation IPv6
 //! longest-prefix-match table.
 //!
-//! - [`model`]: [`Farm`], [`Server`], [`ServerId`], [`BigIp`].
-//! - [`config`]: reading TOML/JSON farm files with source spans ([`Farm::from_file`]).
-//! - [`validate`]: every rule MO001-MO033 ([`Farm::check`]).
-//! - [`diagnostic`]: diagnostics as data, rendered like rustc or as JSON.
-//! - [`table`]: the generic [`PrefixMap`] and the farm [`Table`].
-//! - [`router`]: [`Router`], atomic table swaps under concurrent lookups.
-//! - [`render`]: BIG-IP tmsh, bigip.conf and AS3, Linux and netsh routes.
+//! The modules, in the order data flows through them (each depends only on those
+//! above it):
+//!
+//! - [`model`]: the plain data: [`Farm`], [`Server`], [`ServerId`], [`BigIp`].
+//! - [`net`]: IPv6 facts: well-known ranges (one definition each), Teredo, 6to4
+//!   and ISATAP derivations, the fast address parser, address and prefix parsing
+//!   that says what is wrong.
+//! - [`names`]: the name rule every farm, server, entry-point and BIG-IP name obeys.
+//! - [`diagnostic`]: diagnostics as data ([`Code`](diagnostic::Code), severity,
+//!   span, help), bounded collection, one text renderer, escaping.
+//! - [`load`]: bytes to text (farm files, imports, configurations alike), the
+//!   TOML/JSON syntax tree with spans, typed draft values ([`Farm::from_file`]).
+//! - [`check`]: every farm rule, producing a [`FarmReport`] and, for a farm without
+//!   errors, the [`ValidFarm`] proof the rest of the crate takes.
+//! - [`table`]: the generic [`PrefixMap`] and the farm [`Table`]; [`router`]:
+//!   [`Router`], atomic table swaps under concurrent lookups.
+//! - [`render`]: BIG-IP tmsh, bigip.conf and AS3, Linux and netsh routes, through
+//!   one quoting function per output language.
+//! - [`audit`]: a running BIG-IP configuration checked against the farm, and the
+//!   fix script.
+//! - [`import`]: `Get-DAServer` / `Get-RemoteAccess` output into farm data.
 //! - [`explain`]: what an address is and whether Manage Out reaches it.
-//! - [`import`]: `Get-DAServer` / `Get-RemoteAccess` output into a farm file.
-//! - [`audit`]: a running BIG-IP configuration checked against the farm.
 //!
 //! ```
 //! use manageout::Farm;

@@ -1,9 +1,13 @@
 //! The farm model: DirectAccess servers, their prefixes and the BIG-IP settings.
 //!
-//! These are plain, typed values. A [`Farm`] read from a file by
-//! [`Farm::from_file`](crate::Farm::from_file) has been validated; a farm built by hand
-//! can be checked with [`Farm::check`] and turned into a lookup [`Table`](crate::Table)
-//! with [`Table::new`](crate::Table::new), which refuses a farm with errors.
+//! These are plain, typed values with no claim of having been checked: a [`Farm`]
+//! read by [`Farm::from_file`](crate::Farm::from_file) comes inside a
+//! [`FarmReport`](crate::FarmReport) with its diagnostics, and only a farm without
+//! errors becomes the [`ValidFarm`](crate::ValidFarm) that [`Table::new`](crate::Table::new),
+//! the renderers and the audit take. A farm built by hand is checked with
+//! [`Farm::check`].
+//!
+//! Owns: the data types. May not: parse, check or render anything.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};

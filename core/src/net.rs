@@ -5,6 +5,8 @@
 //!
 //! This module depends on nothing else of the crate but the display of values
 //! ([`diagnostic::shown`](crate::diagnostic::shown)).
+//!
+//! Owns: IPv6 facts. May not: know farms, servers or diagnostics codes.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};

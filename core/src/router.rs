@@ -1,4 +1,7 @@
 //! [`Router`]: the current table, swapped atomically while other threads look up.
+//!
+//! Owns: the atomic swap ([`arc_swap`]). May not: build or check tables; it holds
+//! whatever `T` it is given.
 
 use std::sync::Arc;
 

@@ -114,3 +114,15 @@ fn a_farm_with_errors_cannot_become_a_table_and_the_error_carries_the_diagnostic
         other => panic!("expected InvalidFarm, got {other:?}"),
     }
 }
+
+/// The README's table of diagnostic codes is the one the code defines
+/// (`Code::markdown_table`): a new code cannot be left undocumented.
+#[test]
+fn the_readme_lists_every_diagnostic_code_as_the_code_defines_it() {
+    let readme = std::fs::read_to_string("../README.md").unwrap();
+    let table = manageout::diagnostic::Code::markdown_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's table of codes differs from Code::markdown_table(); paste this:\n{table}"
+    );
+}

@@ -3,7 +3,7 @@
 //! `manageout:<farm>` marker), not from the renderer's own code, and a check of
 //! rendered output against it that needs no process: [`check_rendered`] reads the
 //! bash scripts with [`shell::split_script`](crate::shell::split_script), tmsh's
-//! arguments with [`tmsh`](crate::tmsh), the batch file with [`cmd`](crate::cmd)
+//! arguments with [`tmsh`](crate::tmsh), the batch file with [`cmd`]
 //! and bigip.conf with [`tmsh::tokenize_conf`](crate::tmsh::tokenize_conf).
 //! `core/tests/scripts.rs` also runs each script under bash and checks that bash
 //! reads it the same way; the `scripts` fuzz target runs [`check_rendered`] on

@@ -22,12 +22,6 @@ impl AuditReport {
         {
             return String::new();
         }
-        let comment = |s: &mut String, text: &str| {
-            if let Some(line) = render::sh_comment(text) {
-                s.push_str(&line);
-                s.push('\n');
-            }
-        };
         let mut s = String::new();
         comment(
             &mut s,
@@ -40,23 +34,7 @@ impl AuditReport {
             &mut s,
             "review, then run on the BIG-IP with bash: a virtual is down between its delete and its create",
         );
-        for path in &self.stale_virtuals {
-            let line = render::tmsh_delete(path, true).ok().and_then(|l| {
-                render::sh_comment(&format!(
-                    "{l}  (MO111: no farm server owns its prefix, uncomment once checked)"
-                ))
-            });
-            match line {
-                Some(l) => {
-                    s.push_str(&l);
-                    s.push('\n');
-                }
-                None => comment(
-                    &mut s,
-                    "MO111: a stale virtual whose name cannot be written here (MO114): delete it by hand",
-                ),
-            }
-        }
+        self.stale(&mut s);
         let subset: Vec<usize> = self.recreate.iter().copied().collect();
         let planned = render::planned_names(farm, &subset);
         let mut deletes: BTreeMap<&str, &str> = self
@@ -102,5 +80,34 @@ impl AuditReport {
             }
         }
         s
+    }
+
+    /// Stale virtuals (MO111), as commented-out deletions to check first.
+    fn stale(&self, s: &mut String) {
+        for path in &self.stale_virtuals {
+            let line = render::tmsh_delete(path, true).ok().and_then(|l| {
+                render::sh_comment(&format!(
+                    "{l}  (MO111: no farm server owns its prefix, uncomment once checked)"
+                ))
+            });
+            match line {
+                Some(l) => {
+                    s.push_str(&l);
+                    s.push('\n');
+                }
+                None => comment(
+                    s,
+                    "MO111: a stale virtual whose name cannot be written here (MO114): delete it by hand",
+                ),
+            }
+        }
+    }
+}
+
+/// A `#` comment line, or nothing when `text` cannot be one.
+fn comment(s: &mut String, text: &str) {
+    if let Some(line) = render::sh_comment(text) {
+        s.push_str(&line);
+        s.push('\n');
     }
 }

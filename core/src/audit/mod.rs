@@ -41,11 +41,17 @@
 //! assert!(report.fix(&farm).contains("tmsh delete ltm virtual /Common/article_DA1_client"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Owns: reading a running configuration (`parse`, `model`), the MO1xx rules
+//! (`rules` over the whole configuration, `serving` for one virtual) and the fix
+//! script (`fix`, which writes through the tmsh renderer). May not: quote a name
+//! itself, or skip an object it cannot read without a diagnostic.
 
 mod fix;
 mod model;
 mod parse;
 mod rules;
+mod serving;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -81,12 +87,12 @@ pub struct AuditReport {
 }
 
 /// The most configuration text one audit reads, in all files together: 64 MiB
-/// (each file is also limited to [`MAX_FILE_SIZE`](crate::config::MAX_FILE_SIZE)).
+/// (each file is also limited to [`MAX_FILE_SIZE`](crate::load::MAX_FILE_SIZE)).
 pub const MAX_CONFIG_TOTAL: usize = 64 * 1024 * 1024;
 
 /// Decodes configuration file bytes as farm files are decoded: UTF-8 (a BOM is
 /// dropped) or UTF-16 with a byte-order mark, at most
-/// [`MAX_FILE_SIZE`](crate::config::MAX_FILE_SIZE); the error says why not.
+/// [`MAX_FILE_SIZE`](crate::load::MAX_FILE_SIZE); the error says why not.
 ///
 /// ```
 /// assert_eq!(manageout::audit::decode(b"ltm pool p { }\n").unwrap(), "ltm pool p { }\n");

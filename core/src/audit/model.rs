@@ -123,27 +123,43 @@ pub(super) fn object<'s>(s: &'s Stanza, module: &str, kind: &str) -> Option<&'s 
     }
 }
 
-pub(super) fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<'a> {
-    let mut virtual_addresses: BTreeMap<String, (Ipv6Addr, u16)> = BTreeMap::new();
-    let mut nodes: BTreeMap<String, IpAddr> = BTreeMap::new();
-    for (stanzas, _) in files {
-        for s in stanzas {
+/// Addresses defined once and referred to by name: nodes (pool members by node
+/// name) and virtual addresses (destinations by name).
+#[derive(Default)]
+struct Addresses {
+    nodes: BTreeMap<String, IpAddr>,
+    virtual_addresses: BTreeMap<String, (Ipv6Addr, u16)>,
+}
+
+impl Addresses {
+    fn read(files: &[(Vec<Stanza>, &Source)]) -> Self {
+        let mut out = Self::default();
+        for s in files.iter().flat_map(|(stanzas, _)| stanzas) {
             if let Some(name) = object(s, "ltm", "node")
                 && let Some(addr) = s.value("address")
                 && let Ok(a) = split_rd(addr).0.parse::<IpAddr>()
             {
-                nodes.insert(full_path(name, "/Common"), a);
+                out.nodes.insert(full_path(name, "/Common"), a);
             }
             if let Some(name) = object(s, "ltm", "virtual-address")
                 && let Some(addr) = s.value("address")
             {
                 let (a, rd) = split_rd(addr);
                 if let Ok(a) = a.parse::<Ipv6Addr>() {
-                    virtual_addresses.insert(full_path(name, "/Common"), (a, rd));
+                    out.virtual_addresses
+                        .insert(full_path(name, "/Common"), (a, rd));
                 }
             }
         }
+        out
     }
+}
+
+/// Reads the objects Manage Out depends on (virtuals, pools, net routes) from
+/// every file; names are resolved to full paths, addresses through nodes and
+/// virtual addresses defined in any of the files.
+pub(super) fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<'a> {
+    let addresses = Addresses::read(files);
     let mut config = Config {
         virtuals: Vec::new(),
         pools: BTreeMap::new(),
@@ -152,122 +168,130 @@ pub(super) fn read_config<'a>(files: &'a [(Vec<Stanza>, &'a Source)]) -> Config<
     for (file, (stanzas, _)) in files.iter().enumerate() {
         for s in stanzas {
             if let Some(name) = object(s, "ltm", "virtual") {
-                let path = full_path(name, "/Common");
-                let folder = path.rsplit_once('/').map_or("/Common", |(f, _)| f);
-                let (mut dest, mut route_domain) = (None, 0);
-                let mut unreadable = true;
-                if let Some(d) = s.value("destination") {
-                    let (addr, _port) = split_port(leaf(d));
-                    let (a, rd) = split_rd(addr);
-                    if let Ok(a) = a.parse::<Ipv6Addr>() {
-                        (dest, route_domain) = (Some(a), rd);
-                    } else if let Some((a, rd)) = virtual_addresses
-                        .get(&full_path(addr, folder))
-                        .or_else(|| virtual_addresses.get(&full_path(a, folder)))
-                    {
-                        (dest, route_domain) = (Some(*a), *rd);
-                    }
-                    // IPv4 virtuals and wildcards are not Manage Out's, but readable
-                    let ipv4 = |t: &str| {
-                        let t = split_rd(t).0;
-                        t.parse::<std::net::Ipv4Addr>().is_ok() || t == "any" || t == "any6"
-                    };
-                    let (v4, _) = leaf(d).rsplit_once(':').unwrap_or_else(|| (leaf(d), ""));
-                    unreadable = dest.is_none() && !ipv4(v4) && !ipv4(addr);
-                }
-                let len = match s.value("mask") {
-                    Some(m) => mask_len(m),
-                    None => Some(128),
-                };
-                config.virtuals.push(Virtual {
-                    path,
+                config
+                    .virtuals
+                    .push(read_virtual(s, name, file, &addresses));
+            } else if let Some(name) = object(s, "ltm", "pool") {
+                let pool = Pool {
                     file,
                     stanza: s,
-                    dest,
-                    unreadable,
-                    route_domain,
-                    len,
-                });
-            } else if let Some(name) = object(s, "ltm", "pool") {
-                let members = s
-                    .child("members")
-                    .map(|m| {
-                        m.children
-                            .iter()
-                            .map(|member| {
-                                let name = member.words.first().map_or("", String::as_str);
-                                let (addr, port) = split_port(leaf(name));
-                                // the member's own address, its name, or its node's
-                                let folder = name.rsplit_once('/').map_or("/Common", |(f, _)| f);
-                                let address = member
-                                    .value("address")
-                                    .map(|a| split_rd(a).0)
-                                    .and_then(|a| a.parse().ok())
-                                    .or_else(|| split_rd(addr).0.parse().ok())
-                                    .or_else(|| {
-                                        nodes
-                                            .get(&full_path(
-                                                addr,
-                                                if folder.is_empty() { "/Common" } else { folder },
-                                            ))
-                                            .copied()
-                                    });
-                                Member {
-                                    address,
-                                    port: port.to_owned(),
-                                    stanza: member,
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                config.pools.insert(
-                    full_path(name, "/Common"),
-                    Pool {
-                        file,
-                        stanza: s,
-                        members,
-                    },
-                );
+                    members: read_members(s, &addresses),
+                };
+                config.pools.insert(full_path(name, "/Common"), pool);
             } else if object(s, "net", "route").is_some()
-                && let Some(network) = s.value("network")
+                && let Some(route) = read_route(s, file)
             {
-                let (net, rd) = split_rd(network);
-                let net = if net == "default-inet6" {
-                    Some(Ipv6Net::default())
-                } else {
-                    // `2131:0:0:1000::%2/59`: the route domain sits before the length
-                    let (a, len) = network.rsplit_once('/').unwrap_or((network, "128"));
-                    let (a, _) = split_rd(a);
-                    a.parse::<Ipv6Addr>()
-                        .ok()
-                        .zip(len.parse::<u8>().ok())
-                        .and_then(|(a, l)| Ipv6Net::new(a, l).ok())
-                        .or_else(|| net.parse().ok())
-                };
-                let rd = if network.contains('%') {
-                    let after = network.split_once('%').map_or("", |(_, r)| r);
-                    after
-                        .split('/')
-                        .next()
-                        .and_then(|r| r.parse().ok())
-                        .unwrap_or(rd)
-                } else {
-                    0
-                };
-                if let Some(network) = net {
-                    config.routes.push(NetRoute {
-                        file,
-                        stanza: s,
-                        network: network.trunc(),
-                        route_domain: rd,
-                        gateway: s.value("gw").and_then(|g| split_rd(g).0.parse().ok()),
-                    });
-                }
+                config.routes.push(route);
             }
         }
     }
     config
+}
+
+fn read_virtual<'a>(s: &'a Stanza, name: &str, file: usize, addresses: &Addresses) -> Virtual<'a> {
+    let path = full_path(name, "/Common");
+    let folder = path.rsplit_once('/').map_or("/Common", |(f, _)| f);
+    let (mut dest, mut route_domain) = (None, 0);
+    let mut unreadable = true;
+    if let Some(d) = s.value("destination") {
+        let (addr, _port) = split_port(leaf(d));
+        let (a, rd) = split_rd(addr);
+        if let Ok(a) = a.parse::<Ipv6Addr>() {
+            (dest, route_domain) = (Some(a), rd);
+        } else if let Some((a, rd)) = addresses
+            .virtual_addresses
+            .get(&full_path(addr, folder))
+            .or_else(|| addresses.virtual_addresses.get(&full_path(a, folder)))
+        {
+            (dest, route_domain) = (Some(*a), *rd);
+        }
+        // IPv4 virtuals and wildcards are not Manage Out's, but readable
+        let ipv4 = |t: &str| {
+            let t = split_rd(t).0;
+            t.parse::<std::net::Ipv4Addr>().is_ok() || t == "any" || t == "any6"
+        };
+        let (v4, _) = leaf(d).rsplit_once(':').unwrap_or_else(|| (leaf(d), ""));
+        unreadable = dest.is_none() && !ipv4(v4) && !ipv4(addr);
+    }
+    let len = match s.value("mask") {
+        Some(m) => mask_len(m),
+        None => Some(128),
+    };
+    Virtual {
+        path,
+        file,
+        stanza: s,
+        dest,
+        unreadable,
+        route_domain,
+        len,
+    }
+}
+
+/// A pool's members, each with its address: the member's own `address`, the
+/// address in its name, or its node's.
+fn read_members<'a>(pool: &'a Stanza, addresses: &Addresses) -> Vec<Member<'a>> {
+    let Some(members) = pool.child("members") else {
+        return Vec::new();
+    };
+    members
+        .children
+        .iter()
+        .map(|member| {
+            let name = member.words.first().map_or("", String::as_str);
+            let (addr, port) = split_port(leaf(name));
+            let folder = match name.rsplit_once('/') {
+                Some(("", _)) | None => "/Common",
+                Some((f, _)) => f,
+            };
+            let address = member
+                .value("address")
+                .map(|a| split_rd(a).0)
+                .and_then(|a| a.parse().ok())
+                .or_else(|| split_rd(addr).0.parse().ok())
+                .or_else(|| addresses.nodes.get(&full_path(addr, folder)).copied());
+            Member {
+                address,
+                port: port.to_owned(),
+                stanza: member,
+            }
+        })
+        .collect()
+}
+
+/// A `net route` with an IPv6 network (`default-inet6`, or a prefix whose route
+/// domain may sit before the length: `2131:0:0:1000::%2/59`).
+fn read_route(s: &Stanza, file: usize) -> Option<NetRoute<'_>> {
+    let network = s.value("network")?;
+    let (net, rd) = split_rd(network);
+    let net = if net == "default-inet6" {
+        Some(Ipv6Net::default())
+    } else {
+        let (a, len) = network.rsplit_once('/').unwrap_or((network, "128"));
+        let (a, _) = split_rd(a);
+        a.parse::<Ipv6Addr>()
+            .ok()
+            .zip(len.parse::<u8>().ok())
+            .and_then(|(a, l)| Ipv6Net::new(a, l).ok())
+            .or_else(|| net.parse().ok())
+    };
+    let route_domain = if network.contains('%') {
+        let after = network.split_once('%').map_or("", |(_, r)| r);
+        after
+            .split('/')
+            .next()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(rd)
+    } else {
+        0
+    };
+    Some(NetRoute {
+        file,
+        stanza: s,
+        network: net?.trunc(),
+        route_domain,
+        gateway: s.value("gw").and_then(|g| split_rd(g).0.parse().ok()),
+    })
 }
 
 /// Builds diagnostics located in the configuration files.

@@ -154,119 +154,144 @@ impl Problems {
 
 /// Reads every top-level stanza of `text`, with the braces that did not pair up.
 pub(crate) fn parse(text: &str) -> (Vec<Stanza>, Problems) {
-    let mut problems = Problems::default();
-    // an explicit stack: nesting depth costs heap, never call stack
-    let mut stack: Vec<(Stanza, usize)> = vec![(
-        Stanza {
+    let mut tree = Tree::new();
+    for token in tokens(text) {
+        tree.push(token);
+    }
+    tree.finish()
+}
+
+/// The stanza tree as it is read, token by token.
+struct Tree {
+    problems: Problems,
+    /// The open stanzas, root first, each with the offset of its `{`: an explicit
+    /// stack, so nesting depth costs heap, never call stack.
+    stack: Vec<(Stanza, usize)>,
+    /// The words of the line being read.
+    current: Vec<(String, Range<usize>)>,
+    /// Braces opened past [`MAX_DEPTH`]: only their positions are kept, their
+    /// content is not read (no configuration nests that deep).
+    deep: Vec<usize>,
+}
+
+impl Tree {
+    fn new() -> Self {
+        let root = Stanza {
             words: Vec::new(),
             span: 0..0,
             children: Vec::new(),
-        },
-        0,
-    )];
-    let mut current: Vec<(String, Range<usize>)> = Vec::new();
-    // braces opened past MAX_DEPTH: only their positions are kept, their content
-    // is not read (no configuration nests that deep)
-    let mut deep: Vec<usize> = Vec::new();
-    let flush = |current: &mut Vec<(String, Range<usize>)>, parent: &mut Stanza| {
-        if let Some((_, span)) = current.first() {
+        };
+        Self {
+            problems: Problems::default(),
+            stack: vec![(root, 0)],
+            current: Vec::new(),
+            deep: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, token: Token) {
+        if !self.deep.is_empty() {
+            match token {
+                Token::Open(at) => self.deep.push(at),
+                Token::Close(_) => {
+                    self.deep.pop();
+                }
+                _ => {}
+            }
+            self.current.clear();
+            return;
+        }
+        match token {
+            Token::Word(w, span) => self.current.push((w, span)),
+            Token::Newline => self.flush(),
+            Token::Open(at) if self.stack.len() > MAX_DEPTH => {
+                self.problems.push(Unbalanced {
+                    at,
+                    what: "braces nested deeper than 64 levels (what they hold is not read)",
+                });
+                self.current.clear();
+                self.deep.push(at);
+            }
+            Token::Open(at) => self.open(at),
+            Token::Close(at) => self.close(at),
+        }
+    }
+
+    /// Ends the line being read: its words become a leaf stanza.
+    fn flush(&mut self) {
+        if let (Some((_, span)), Some((parent, _))) = (self.current.first(), self.stack.last_mut())
+        {
             let span = span.clone();
             parent.children.push(Stanza {
-                words: current.drain(..).map(|(w, _)| w).collect(),
+                words: self.current.drain(..).map(|(w, _)| w).collect(),
                 span,
                 children: Vec::new(),
             });
         }
-    };
-    for token in tokens(text) {
-        if !deep.is_empty() {
-            match token {
-                Token::Open(at) => deep.push(at),
-                Token::Close(_) => {
-                    deep.pop();
-                }
-                _ => {}
-            }
-            current.clear();
-            continue;
+    }
+
+    fn open(&mut self, at: usize) {
+        if self.current.is_empty() && self.stack.len() == 1 {
+            self.problems.push(Unbalanced {
+                at,
+                what: "a `{` block with no object before it (a name with braces that is not quoted?)",
+            });
         }
-        match token {
-            Token::Word(w, span) => current.push((w, span)),
-            Token::Open(at) if stack.len() > MAX_DEPTH => {
-                problems.push(Unbalanced {
-                    at,
-                    what: "braces nested deeper than 64 levels (what they hold is not read)",
-                });
-                current.clear();
-                deep.push(at);
-            }
-            Token::Newline => {
-                if let Some((parent, _)) = stack.last_mut() {
-                    flush(&mut current, parent);
-                }
-            }
-            Token::Open(at) => {
-                if current.is_empty() && stack.len() == 1 {
-                    problems.push(Unbalanced {
-                        at,
-                        what: "a `{` block with no object before it (a name with braces that is not quoted?)",
-                    });
-                }
-                let span = current.first().map_or(at..at + 1, |(_, s)| s.clone());
-                let words = current.drain(..).map(|(w, _)| w).collect();
-                stack.push((
-                    Stanza {
-                        words,
-                        span,
-                        children: Vec::new(),
-                    },
-                    at,
-                ));
-            }
-            Token::Close(at) => {
-                if stack.len() == 1 {
-                    problems.push(Unbalanced {
-                        at,
-                        what: "a `}` that closes nothing",
-                    });
-                    continue;
-                }
-                if let Some((parent, _)) = stack.last_mut() {
-                    flush(&mut current, parent);
-                }
-                if let Some((done, _)) = stack.pop()
-                    && let Some((parent, _)) = stack.last_mut()
-                {
-                    parent.children.push(done);
-                }
-            }
+        let span = self.current.first().map_or(at..at + 1, |(_, s)| s.clone());
+        let words = self.current.drain(..).map(|(w, _)| w).collect();
+        let stanza = Stanza {
+            words,
+            span,
+            children: Vec::new(),
+        };
+        self.stack.push((stanza, at));
+    }
+
+    fn close(&mut self, at: usize) {
+        if self.stack.len() == 1 {
+            self.problems.push(Unbalanced {
+                at,
+                what: "a `}` that closes nothing",
+            });
+            return;
         }
+        self.flush();
+        self.pop();
     }
-    if let Some((parent, _)) = stack.last_mut() {
-        flush(&mut current, parent);
+
+    /// Closes the innermost open stanza into its parent; returns its `{` offset.
+    fn pop(&mut self) -> Option<usize> {
+        let (done, at) = self.stack.pop()?;
+        if let Some((parent, _)) = self.stack.last_mut() {
+            parent.children.push(done);
+        }
+        Some(at)
     }
-    for at in deep {
-        problems.push(Unbalanced {
-            at,
-            what: "a `{` that is never closed",
-        });
-    }
-    while stack.len() > 1 {
-        if let Some((done, at)) = stack.pop() {
-            problems.push(Unbalanced {
+
+    /// The top-level stanzas, every `{` left open reported.
+    fn finish(mut self) -> (Vec<Stanza>, Problems) {
+        self.flush();
+        for at in std::mem::take(&mut self.deep) {
+            self.problems.push(Unbalanced {
                 at,
                 what: "a `{` that is never closed",
             });
-            if let Some((parent, _)) = stack.last_mut() {
-                parent.children.push(done);
+        }
+        while self.stack.len() > 1 {
+            if let Some(at) = self.pop() {
+                self.problems.push(Unbalanced {
+                    at,
+                    what: "a `{` that is never closed",
+                });
             }
         }
+        let root = self
+            .stack
+            .pop()
+            .map(|(mut s, _)| std::mem::take(&mut s.children))
+            .unwrap_or_default();
+        (root, self.problems)
     }
-    let root = stack
-        .pop()
-        .map(|(mut s, _)| std::mem::take(&mut s.children))
-        .unwrap_or_default();
-    (root, problems)
 }
 
 #[cfg(test)]

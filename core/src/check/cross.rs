@@ -33,6 +33,15 @@ fn entry_point(servers: &[Checked], i: usize) -> EntryPoint {
     }
 }
 
+/// A group of equal prefixes that encloses the prefixes swept after it.
+struct Enclosing<'r> {
+    prefix: Ipv6Net,
+    /// The entry points of the group's routes, sorted and deduplicated.
+    entry_points: Vec<EntryPoint>,
+    /// The group's routes (indices into the route list).
+    routes: &'r [usize],
+}
+
 /// Up to five names, then "and N more".
 fn list(names: Vec<String>) -> String {
     let n = names.len();
@@ -134,97 +143,120 @@ impl Checker<'_> {
                 r,
             )
         });
-        let groups: Vec<&[usize]> = order
-            .chunk_by(|&a, &b| routes[a].prefix == routes[b].prefix)
-            .collect();
-        // (the group's prefix, the entry points of its routes)
-        let mut stack: Vec<(Ipv6Net, Vec<EntryPoint>, &[usize])> = Vec::new();
-        for group in &groups {
+        let mut stack: Vec<Enclosing<'_>> = Vec::new();
+        for group in order.chunk_by(|&a, &b| routes[a].prefix == routes[b].prefix) {
             let prefix = routes[group[0]].prefix;
-            // equal prefixes of different servers: one diagnostic at the second
-            // in file order
-            let mut in_file_order: Vec<usize> = group.to_vec();
-            in_file_order.sort_unstable();
-            let mut owners: Vec<usize> = in_file_order.iter().map(|&r| routes[r].server).collect();
-            owners.dedup();
-            if owners.len() > 1 {
-                let second = &routes[in_file_order
-                    .iter()
-                    .copied()
-                    .find(|&r| routes[r].server != routes[in_file_order[0]].server)
-                    .unwrap_or(in_file_order[1])];
-                let names: Vec<String> = owners.iter().map(|&i| name_of(servers, i)).collect();
-                let all_teredo = group.iter().all(|&r| routes[r].kind == RouteKind::Teredo);
-                let d = if all_teredo {
-                    Diagnostic::error(Code::MO031, format!("Teredo prefix `{prefix}` is shared by servers {}", list(names)))
-                    .with_help("each DA server derives its Teredo prefix from its own public IPv4 address; behind one load-balanced VIP, Teredo clients cannot be steered: disable Teredo (`Set-DAServer -TeredoState Disabled`)")
-                } else {
-                    Diagnostic::error(Code::MO022,
-                    format!("servers {} share the {} `{prefix}`", list(names), second.field().replace('_', " ")),
-                )
-                .with_help(if second.kind == RouteKind::Client {
-                    "a shared ClientIPv6Prefix is the cluster-wide prefix of a load-balanced entry point: list the entry point once, with the internal VIP as address (or give each node its own /64 inside it); servers in separate entry points must have distinct prefixes"
-                } else {
-                    "one prefix can be routed to only one next hop: give each entry point its own prefix"
-                })
-                };
-                let d = d
-                    .with_server(Some(&name_of(servers, second.server)))
-                    .with_field(second.field());
-                self.push(d, second.span.as_ref());
-            }
-            while stack
-                .last()
-                .is_some_and(|(outer, _, _)| !outer.contains(&prefix))
-            {
+            self.shared_prefix(servers, routes, group);
+            while stack.last().is_some_and(|o| !o.prefix.contains(&prefix)) {
                 stack.pop();
             }
-            // MO023: each route of the group against the innermost enclosing
-            // prefix that belongs to another entry point
-            for &r in group.iter() {
-                let ep = entry_point(servers, routes[r].server);
-                let Some((outer, _, outer_routes)) = stack
-                    .iter()
-                    .rev()
-                    .find(|(_, eps, _)| eps.iter().any(|e| *e != ep))
-                else {
-                    continue;
-                };
-                let Some(&o) = outer_routes
-                    .iter()
-                    .find(|&&o| entry_point(servers, routes[o].server) != ep)
-                else {
-                    continue;
-                };
-                let (ra, rb) = (&routes[o], &routes[r]);
-                let (first, second) = if o < r { (ra, rb) } else { (rb, ra) };
-                let (first_name, second_name) = (
-                    name_of(servers, first.server),
-                    name_of(servers, second.server),
-                );
-                let d = Diagnostic::error(Code::MO023,
-                format!(
-                    "{} `{}` of server {} overlaps {} `{}` of server {}, in another entry point",
-                    second.field(), second.prefix, second_name, first.field(), first.prefix, first_name
-                ),
-            )
-            .with_help(format!(
-                "`{}` lies inside `{outer}`, so clients of one entry point would be routed to the other; entry points need distinct, non-overlapping prefixes (or put both servers in the same entry_point if the inner prefix is a node's /64 inside the cluster's /59)",
-                rb.prefix
-            ))
-            .with_server(Some(&second_name))
-            .with_field(second.field());
-                let span = second.span.clone();
-                self.push(d, span.as_ref());
+            for &r in group {
+                self.nested_in_other_entry_point(servers, routes, r, &stack);
             }
-            let mut eps: Vec<EntryPoint> = group
+            let mut entry_points: Vec<EntryPoint> = group
                 .iter()
                 .map(|&r| entry_point(servers, routes[r].server))
                 .collect();
-            eps.sort();
-            eps.dedup();
-            stack.push((prefix, eps, group));
+            entry_points.sort();
+            entry_points.dedup();
+            stack.push(Enclosing {
+                prefix,
+                entry_points,
+                routes: group,
+            });
         }
+    }
+
+    /// MO022 (MO031 for Teredo prefixes): one prefix routed by several servers,
+    /// reported once for the group, at the second server in file order.
+    fn shared_prefix(&mut self, servers: &[Checked], routes: &[RouteRef], group: &[usize]) {
+        let prefix = routes[group[0]].prefix;
+        let mut in_file_order: Vec<usize> = group.to_vec();
+        in_file_order.sort_unstable();
+        let mut owners: Vec<usize> = in_file_order.iter().map(|&r| routes[r].server).collect();
+        owners.dedup();
+        if owners.len() < 2 {
+            return;
+        }
+        let second = &routes[in_file_order
+            .iter()
+            .copied()
+            .find(|&r| routes[r].server != routes[in_file_order[0]].server)
+            .unwrap_or(in_file_order[1])];
+        let names = list(owners.iter().map(|&i| name_of(servers, i)).collect());
+        let d = if group.iter().all(|&r| routes[r].kind == RouteKind::Teredo) {
+            Diagnostic::error(
+                Code::MO031,
+                format!("Teredo prefix `{prefix}` is shared by servers {names}"),
+            )
+            .with_help(
+                "each DA server derives its Teredo prefix from its own public IPv4 address; behind one load-balanced VIP, Teredo clients cannot be steered: disable Teredo (`Set-DAServer -TeredoState Disabled`)",
+            )
+        } else {
+            let what = second.field().replace('_', " ");
+            Diagnostic::error(
+                Code::MO022,
+                format!("servers {names} share the {what} `{prefix}`"),
+            )
+            .with_help(if second.kind == RouteKind::Client {
+                "a shared ClientIPv6Prefix is the cluster-wide prefix of a load-balanced entry point: list the entry point once, with the internal VIP as address (or give each node its own /64 inside it); servers in separate entry points must have distinct prefixes"
+            } else {
+                "one prefix can be routed to only one next hop: give each entry point its own prefix"
+            })
+        };
+        let d = d
+            .with_server(Some(&name_of(servers, second.server)))
+            .with_field(second.field());
+        self.push(d, second.span.as_ref());
+    }
+
+    /// MO023: route `r` against the innermost enclosing prefix that belongs to
+    /// another entry point.
+    fn nested_in_other_entry_point(
+        &mut self,
+        servers: &[Checked],
+        routes: &[RouteRef],
+        r: usize,
+        stack: &[Enclosing<'_>],
+    ) {
+        let ep = entry_point(servers, routes[r].server);
+        let Some(outer) = stack
+            .iter()
+            .rev()
+            .find(|o| o.entry_points.iter().any(|e| *e != ep))
+        else {
+            return;
+        };
+        let Some(&o) = outer
+            .routes
+            .iter()
+            .find(|&&o| entry_point(servers, routes[o].server) != ep)
+        else {
+            return;
+        };
+        let (ra, rb) = (&routes[o], &routes[r]);
+        let (first, second) = if o < r { (ra, rb) } else { (rb, ra) };
+        let (first_name, second_name) = (
+            name_of(servers, first.server),
+            name_of(servers, second.server),
+        );
+        let d = Diagnostic::error(
+            Code::MO023,
+            format!(
+                "{} `{}` of server {second_name} overlaps {} `{}` of server {first_name}, in another entry point",
+                second.field(),
+                second.prefix,
+                first.field(),
+                first.prefix,
+            ),
+        )
+        .with_help(format!(
+            "`{}` lies inside `{}`, so clients of one entry point would be routed to the other; entry points need distinct, non-overlapping prefixes (or put both servers in the same entry_point if the inner prefix is a node's /64 inside the cluster's /59)",
+            rb.prefix, outer.prefix
+        ))
+        .with_server(Some(&second_name))
+        .with_field(second.field());
+        self.push(d, second.span.as_ref());
     }
 
     /// MO024: a next hop inside a routed prefix; MO025: outside the internal prefix.

@@ -52,31 +52,11 @@ impl Checker<'_> {
                         .map_or_else(|| format!("server #{}", r.server), |n| n.value.clone())
                 });
             let server_name = c.name.as_ref().map_or("this server", |n| n.value.as_str());
-            let reread = if field == "client_prefix" {
-                format!(
-                    "re-read the prefix DA really assigned (`Get-DAServer | ft ClientIPv6Prefix` on {server_name})"
-                )
-            } else if field == "vpn_prefix" {
-                "re-read the VPN clients' prefix (IPv6Prefix of `Get-RemoteAccess`)".to_owned()
-            } else {
-                "derive it from the server's first public IPv4 instead (`teredo_ipv4`)".to_owned()
-            };
+            let reread = reread(field, server_name);
             let help = match taken_by {
                 None => format!("its network is `{network}`: write that; or {reread}"),
                 Some(owner) => {
-                    let bound = internal
-                        .filter(|p| {
-                            p.ok && p.value.contains(&network)
-                                && p.value.prefix_len() < network.prefix_len()
-                        })
-                        .map(|p| p.value)
-                        .unwrap_or_else(|| {
-                            Ipv6Net::new_assert(
-                                network.network(),
-                                network.prefix_len().saturating_sub(16),
-                            )
-                            .trunc()
-                        });
+                    let bound = search_bound(internal, network);
                     let free = *memo
                         .entry((network, bound))
                         .or_insert_with(|| used.nearest_free_sibling(network, bound));
@@ -182,6 +162,32 @@ impl UsedSpace {
         };
         pick.map(|start| Ipv6Net::new_assert(Ipv6Addr::from(start), len))
     }
+}
+
+/// How to find the right value of a prefix with host bits set, by field.
+fn reread(field: &str, server_name: &str) -> String {
+    match field {
+        "client_prefix" => format!(
+            "re-read the prefix DA really assigned (`Get-DAServer | ft ClientIPv6Prefix` on {server_name})"
+        ),
+        "vpn_prefix" => {
+            "re-read the VPN clients' prefix (IPv6Prefix of `Get-RemoteAccess`)".to_owned()
+        }
+        _ => "derive it from the server's first public IPv4 instead (`teredo_ipv4`)".to_owned(),
+    }
+}
+
+/// Where a free sibling of `network` is searched: the internal prefix when it
+/// holds the network, else the prefix 16 bits shorter.
+fn search_bound(internal: Option<&Val<Ipv6Net>>, network: Ipv6Net) -> Ipv6Net {
+    internal
+        .filter(|p| {
+            p.ok && p.value.contains(&network) && p.value.prefix_len() < network.prefix_len()
+        })
+        .map(|p| p.value)
+        .unwrap_or_else(|| {
+            Ipv6Net::new_assert(network.network(), network.prefix_len().saturating_sub(16)).trunc()
+        })
 }
 
 #[cfg(test)]

@@ -2,12 +2,12 @@
 //! proof type [`ValidFarm`] that only a clean check produces.
 //!
 //! The checks run on typed values with optional spans (from
-//! [`load`](crate::load), or from a farm built in code, which has no spans).
-//! Values are checked one at a time first ([`values`], [`teredo`]); a value found
-//! invalid there is left out of the checks between servers ([`cross`]), so that one
+//! [`load`], or from a farm built in code, which has no spans).
+//! Values are checked one at a time first (`values`, `teredo`); a value found
+//! invalid there is left out of the checks between servers (`cross`), so that one
 //! mistake does not cascade. Helps that need the whole farm (the nearest free
 //! sibling of a prefix with host bits set) are computed before their diagnostic is
-//! pushed ([`hints`]).
+//! pushed (`hints`).
 //!
 //! May not: read files or text (that is `load`), or build tables and renderings
 //! (they take a [`ValidFarm`]).

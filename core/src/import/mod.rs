@@ -12,8 +12,12 @@
 //! ([`pair`]): structured farm data, written out as TOML by
 //! [`ImportedFarm::to_toml`] and checked like any farm file.
 //!
-//! Modules: [`text`] reads Format-List and Format-Table output, [`json`]
-//! `ConvertTo-Json` output, [`farm`] pairs records with names and addresses.
+//! Modules: `text` reads Format-List and Format-Table output, `json`
+//! `ConvertTo-Json` output, `farm` pairs records with names and addresses.
+//!
+//! Owns: reading PowerShell output and pairing records into farm data. May not:
+//! trust a name it reads (each goes through [`names`](crate::names)), or validate
+//! the farm itself (the result is checked like any farm file).
 
 mod farm;
 mod json;
@@ -92,7 +96,7 @@ pub enum ImportError {
 
 /// The longest line accepted in Format-List / Format-Table output (64 KiB). The
 /// input as a whole is limited like a farm file, to
-/// [`MAX_FILE_SIZE`](crate::config::MAX_FILE_SIZE).
+/// [`MAX_FILE_SIZE`](crate::load::MAX_FILE_SIZE).
 pub const MAX_LINE_LEN: usize = 64 * 1024;
 
 /// Reads the records of one input (bytes as saved by PowerShell); `file` names it

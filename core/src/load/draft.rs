@@ -9,9 +9,10 @@ use std::ops::Range;
 
 use ipnet::Ipv6Net;
 
+mod values;
+
 use super::tree::{Entry, Kind, Node};
-use crate::diagnostic::{Code, Diagnostic, Sink, shown};
-use crate::net::{self, AddressProblem, PrefixProblem};
+use crate::diagnostic::{Code, Diagnostic, Sink};
 
 /// The most servers a farm may list (a DirectAccess deployment has at most a few
 /// dozen entry points and nodes); more is MO005, and the rest is not read.
@@ -141,88 +142,11 @@ impl Extractor<'_> {
         let mut saw_servers = false;
         for e in entries {
             match e.key.as_str() {
-                "farm" => {
-                    for f in self
-                        .table(&e.value, "[farm]", None, "farm")
-                        .unwrap_or_default()
-                    {
-                        let field = format!("farm.{}", f.key);
-                        match f.key.as_str() {
-                            "name" => draft.name = self.string(&f.value, &field, None),
-                            "internal_prefix" => {
-                                draft.internal_prefix = self.prefix(
-                                    &f.value,
-                                    "farm.internal_prefix",
-                                    None,
-                                    &mut draft.unreadable,
-                                );
-                            }
-                            "windows7_clients" => {
-                                draft.windows7_clients = self.boolean(&f.value, &field, None);
-                            }
-                            _ => {
-                                self.unknown(f, "[farm]", FARM_KEYS, &field, None);
-                            }
-                        }
-                    }
-                }
-                "bigip" => {
-                    for f in self
-                        .table(&e.value, "[bigip]", None, "bigip")
-                        .unwrap_or_default()
-                    {
-                        let field = format!("bigip.{}", f.key);
-                        match f.key.as_str() {
-                            "partition" => draft.partition = self.string(&f.value, &field, None),
-                            "monitor" => draft.monitor = self.string(&f.value, &field, None),
-                            "route_domain" => {
-                                draft.route_domain = self.integer(&f.value, &field, None);
-                            }
-                            "vlans" => draft.vlans = self.string_array(&f.value, &field),
-                            _ => {
-                                self.unknown(f, "[bigip]", BIGIP_KEYS, &field, None);
-                            }
-                        }
-                    }
-                }
+                "farm" => self.farm_section(&e.value, &mut draft),
+                "bigip" => self.bigip_section(&e.value, &mut draft),
                 "server" => {
                     saw_servers = true;
-                    draft.servers_span = e.key_span.clone();
-                    match &e.value.kind {
-                        Kind::Array(items) => {
-                            // past the limit the farm is refused (MO005): the
-                            // rest is not read
-                            draft.server_count = items.len();
-                            let max = MAX_SERVERS;
-                            if items.len() > max {
-                                let d = Diagnostic::error(Code::MO005,
-                                    format!(
-                                        "the farm lists {} servers; at most {max} are accepted",
-                                        items.len()
-                                    ),
-                                )
-                                .with_field("server")
-                                .with_help("list one entry per DA server or load-balanced node; only the first servers are checked");
-                                self.push(d, e.key_span.as_ref());
-                            }
-                            for item in items.iter().take(max) {
-                                draft.servers.push(self.server(item));
-                            }
-                        }
-                        other => {
-                            let d = Diagnostic::error(Code::MO002,
-                                format!(
-                                    "`server` must be an array of tables, found {}",
-                                    other.type_name()
-                                ),
-                            )
-                            .with_field("server")
-                            .with_help(
-                                "write each server as a `[[server]]` table (in JSON: \"server\": [{...}, ...])",
-                            );
-                            self.push(d, e.value.span.as_ref());
-                        }
-                    }
+                    self.servers(e, &mut draft);
                 }
                 _ => {
                     self.unknown(e, "the farm file", TOP_KEYS, &e.key, None);
@@ -232,7 +156,7 @@ impl Extractor<'_> {
         let server_key_wrong = self
             .diags
             .iter()
-            .any(|d| d.code == "MO002" && d.field.as_deref() == Some("server"));
+            .any(|d| d.code == Code::MO002 && d.field.as_deref() == Some("server"));
         if draft.server_count == 0 && !server_key_wrong {
             let d = Diagnostic::error(Code::MO003, "the farm has no servers").with_help(
                 "add one `[[server]]` table per DA server (or per load-balanced entry point) with name, address and client_prefix",
@@ -246,6 +170,88 @@ impl Extractor<'_> {
             self.push(d, span.as_ref());
         }
         draft
+    }
+
+    /// `[farm]`.
+    fn farm_section(&mut self, node: &Node, draft: &mut Draft) {
+        for f in self.table(node, "[farm]", None, "farm").unwrap_or_default() {
+            let field = format!("farm.{}", f.key);
+            match f.key.as_str() {
+                "name" => draft.name = self.string(&f.value, &field, None),
+                "internal_prefix" => {
+                    draft.internal_prefix = self.prefix(
+                        &f.value,
+                        "farm.internal_prefix",
+                        None,
+                        &mut draft.unreadable,
+                    );
+                }
+                "windows7_clients" => {
+                    draft.windows7_clients = self.boolean(&f.value, &field, None);
+                }
+                _ => {
+                    self.unknown(f, "[farm]", FARM_KEYS, &field, None);
+                }
+            }
+        }
+    }
+
+    /// `[bigip]`.
+    fn bigip_section(&mut self, node: &Node, draft: &mut Draft) {
+        for f in self
+            .table(node, "[bigip]", None, "bigip")
+            .unwrap_or_default()
+        {
+            let field = format!("bigip.{}", f.key);
+            match f.key.as_str() {
+                "partition" => draft.partition = self.string(&f.value, &field, None),
+                "monitor" => draft.monitor = self.string(&f.value, &field, None),
+                "route_domain" => draft.route_domain = self.integer(&f.value, &field, None),
+                "vlans" => draft.vlans = self.string_array(&f.value, &field),
+                _ => {
+                    self.unknown(f, "[bigip]", BIGIP_KEYS, &field, None);
+                }
+            }
+        }
+    }
+
+    /// `[[server]]`: past [`MAX_SERVERS`] the farm is refused (MO005) and the
+    /// rest is not read.
+    fn servers(&mut self, e: &Entry, draft: &mut Draft) {
+        draft.servers_span = e.key_span.clone();
+        let Kind::Array(items) = &e.value.kind else {
+            let d = Diagnostic::error(
+                Code::MO002,
+                format!(
+                    "`server` must be an array of tables, found {}",
+                    e.value.kind.type_name()
+                ),
+            )
+            .with_field("server")
+            .with_help(
+                "write each server as a `[[server]]` table (in JSON: \"server\": [{...}, ...])",
+            );
+            self.push(d, e.value.span.as_ref());
+            return;
+        };
+        draft.server_count = items.len();
+        if items.len() > MAX_SERVERS {
+            let d = Diagnostic::error(
+                Code::MO005,
+                format!(
+                    "the farm lists {} servers; at most {MAX_SERVERS} are accepted",
+                    items.len()
+                ),
+            )
+            .with_field("server")
+            .with_help(
+                "list one entry per DA server or load-balanced node; only the first servers are checked",
+            );
+            self.push(d, e.key_span.as_ref());
+        }
+        for item in items.iter().take(MAX_SERVERS) {
+            draft.servers.push(self.server(item));
+        }
     }
 
     fn server(&mut self, node: &Node) -> DraftServer {
@@ -335,279 +341,5 @@ impl Extractor<'_> {
                 None
             }
         }
-    }
-
-    fn wrong_type_help(field: &str) -> &str {
-        field.rsplit('.').next().unwrap_or(field)
-    }
-
-    fn wrong_type(
-        &mut self,
-        node: &Node,
-        field: &str,
-        server: Option<&str>,
-        expected: &str,
-        help: String,
-    ) {
-        let d = Diagnostic::error(
-            Code::MO002,
-            format!(
-                "`{field}` must be {expected}, found {}",
-                node.kind.type_name()
-            ),
-        )
-        .with_server(server)
-        .with_field(field)
-        .with_help(help);
-        self.push(d, node.span.as_ref());
-    }
-
-    fn string(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<String>> {
-        let key = Self::wrong_type_help(field);
-        match &node.kind {
-            Kind::Str(s) => Some(Sp {
-                value: s.clone(),
-                span: node.span.clone(),
-            }),
-            _ => {
-                let shown = match &node.kind {
-                    Kind::Int(i) => format!("{key} = \"{i}\""),
-                    Kind::Number(n) => format!("{key} = \"{n}\""),
-                    _ => format!("{key} = \"...\""),
-                };
-                self.wrong_type(
-                    node,
-                    field,
-                    server,
-                    "a string",
-                    format!("quote the value: `{shown}`"),
-                );
-                None
-            }
-        }
-    }
-
-    fn boolean(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<bool>> {
-        let key = Self::wrong_type_help(field);
-        match &node.kind {
-            Kind::Bool(b) => Some(Sp {
-                value: *b,
-                span: node.span.clone(),
-            }),
-            _ => {
-                self.wrong_type(
-                    node,
-                    field,
-                    server,
-                    "a boolean",
-                    format!("write `{key} = true` or `{key} = false` (without quotes)"),
-                );
-                None
-            }
-        }
-    }
-
-    fn integer(&mut self, node: &Node, field: &str, server: Option<&str>) -> Option<Sp<i64>> {
-        let key = Self::wrong_type_help(field);
-        match &node.kind {
-            Kind::Int(i) => Some(Sp {
-                value: *i,
-                span: node.span.clone(),
-            }),
-            _ => {
-                self.wrong_type(
-                    node,
-                    field,
-                    server,
-                    "an integer",
-                    format!("write a whole number without quotes, such as `{key} = 2`"),
-                );
-                None
-            }
-        }
-    }
-
-    fn string_array(&mut self, node: &Node, field: &str) -> Option<Sp<Vec<Sp<String>>>> {
-        let key = Self::wrong_type_help(field);
-        let Kind::Array(items) = &node.kind else {
-            self.wrong_type(
-                node,
-                field,
-                None,
-                "an array of strings",
-                format!("write `{key} = [\"internal\"]`"),
-            );
-            return None;
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            out.push(self.string(item, field, None)?);
-        }
-        Some(Sp {
-            value: out,
-            span: node.span.clone(),
-        })
-    }
-
-    /// An address: MO010 (with what is wrong and the fix) when it does not parse.
-    fn address(
-        &mut self,
-        node: &Node,
-        server: Option<&str>,
-        unreadable: &mut bool,
-    ) -> Option<Sp<Ipv6Addr>> {
-        let text = self.string(node, "address", server)?;
-        match net::parse_address(&text.value) {
-            Ok(a) => Some(Sp {
-                value: a,
-                span: text.span,
-            }),
-            Err(problem) => {
-                *unreadable = true;
-                let t = shown(&text.value);
-                let (message, help) = match &problem {
-                    AddressProblem::Ipv4 => (
-                        format!("address `{t}` is an IPv4 address; Manage Out needs the server's IPv6 address"),
-                        "give the DA server's corporate-facing IPv6 address (`Get-NetIPAddress -AddressFamily IPv6` on its internal interface), such as `2131::101`".to_owned(),
-                    ),
-                    AddressProblem::Zone(a) => (
-                        format!("address `{t}` has a zone id"),
-                        format!("a zone id only has meaning on one host; write `{}` (and use a routable address, not link-local)", shown(a)),
-                    ),
-                    AddressProblem::PrefixLength(a) => (
-                        format!("address `{t}` has a prefix length"),
-                        format!("give the server's address alone: `{}`", shown(a)),
-                    ),
-                    AddressProblem::Spaces(a) | AddressProblem::Brackets(a) => {
-                        (format!("address `{t}` {problem}"), format!("write `{}`", shown(a)))
-                    }
-                    _ => (
-                        format!("`{t}` is not a valid IPv6 address"),
-                        "write the server's corporate-facing IPv6 address, such as `2131::101`".to_owned(),
-                    ),
-                };
-                let d = Diagnostic::error(Code::MO010, message)
-                    .with_server(server)
-                    .with_field("address")
-                    .with_help(help);
-                self.push(d, text.span.as_ref());
-                None
-            }
-        }
-    }
-
-    /// A prefix (host bits allowed: the checks report them): MO011 (MO031 for
-    /// `teredo_prefix`) when it does not parse.
-    fn prefix(
-        &mut self,
-        node: &Node,
-        field: &str,
-        server: Option<&str>,
-        unreadable: &mut bool,
-    ) -> Option<Sp<Ipv6Net>> {
-        let text = self.string(node, field, server)?;
-        match net::parse_prefix(&text.value) {
-            Ok(p) => Some(Sp {
-                value: p,
-                span: text.span,
-            }),
-            Err(problem) => {
-                *unreadable = true;
-                let t = shown(&text.value);
-                let help = match &problem {
-                    PrefixProblem::NoLength => format!(
-                        "add the length DA reports: `{t}/59` for a load-balanced cluster, `{t}/64` for a single server"
-                    ),
-                    PrefixProblem::Zone(p) => format!("remove the zone id: `{}`", shown(p)),
-                    PrefixProblem::Ipv4 => "copy ClientIPv6Prefix from `Get-DAServer | ft ClientIPv6Prefix`, such as `2131:0:0:1000::/59`".to_owned(),
-                    PrefixProblem::BadLength(_) => "an IPv6 prefix length is a number from 0 to 128; DA uses /59 or /64".to_owned(),
-                    PrefixProblem::Spaces(p) => format!("write `{}`", shown(p)),
-                    _ => "write it as address/length, such as `2131:0:0:1000::/59`".to_owned(),
-                };
-                let message = match &problem {
-                    PrefixProblem::Invalid => format!("`{t}` is not a valid IPv6 prefix"),
-                    PrefixProblem::Ipv4 => format!(
-                        "{field} `{t}` is an IPv4 prefix; DirectAccess clients get IPv6 prefixes"
-                    ),
-                    PrefixProblem::BadLength(l) => {
-                        format!("{field} `{t}` has an invalid prefix length `{}`", shown(l))
-                    }
-                    p => format!("{field} `{t}` {p}"),
-                };
-                let code = if field == "teredo_prefix" {
-                    Code::MO031
-                } else {
-                    Code::MO011
-                };
-                let d = Diagnostic::error(code, message)
-                    .with_server(server)
-                    .with_field(field)
-                    .with_help(help);
-                self.push(d, text.span.as_ref());
-                None
-            }
-        }
-    }
-
-    /// `teredo_ipv4`: MO031 when it is not an IPv4 address.
-    fn ipv4(
-        &mut self,
-        node: &Node,
-        server: Option<&str>,
-        unreadable: &mut bool,
-    ) -> Option<Sp<Ipv4Addr>> {
-        let text = self.string(node, "teredo_ipv4", server)?;
-        match text.value.parse::<Ipv4Addr>() {
-            Ok(v4) => Some(Sp {
-                value: v4,
-                span: text.span,
-            }),
-            Err(_) => {
-                *unreadable = true;
-                let d = Diagnostic::error(
-                    Code::MO031,
-                    format!("teredo_ipv4 `{}` is not an IPv4 address", shown(&text.value)),
-                )
-                .with_server(server)
-                .with_field("teredo_ipv4")
-                .with_help("give the first of the server's two consecutive public IPv4 addresses, such as `131.107.0.2`");
-                self.push(d, text.span.as_ref());
-                None
-            }
-        }
-    }
-
-    /// MO002 for an unknown key; returns the known key it is a likely typo of.
-    fn unknown(
-        &mut self,
-        e: &Entry,
-        within: &str,
-        known: &[&'static str],
-        field: &str,
-        server: Option<&str>,
-    ) -> Option<&'static str> {
-        let suggestion = known
-            .iter()
-            .map(|k| (strsim::damerau_levenshtein(k, &e.key), *k))
-            .filter(|(dist, k)| *dist <= 2.max(k.len() / 3))
-            .min_by_key(|(dist, _)| *dist)
-            .map(|(_, k)| k);
-        let help = match suggestion {
-            Some(k) => format!("did you mean `{k}`?"),
-            None => format!(
-                "the keys allowed in {within} are: {}",
-                known
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        let d = Diagnostic::error(Code::MO002, format!("unknown key `{}` in {within}", e.key))
-            .with_server(server)
-            .with_field(field)
-            .with_help(help);
-        self.push(d, e.key_span.as_ref().or(e.value.span.as_ref()));
-        suggestion
     }
 }

@@ -1,8 +1,8 @@
 //! Loading inputs: reading files and standard input (regular files only, size
 //! limits), decoding text (UTF-8, or UTF-16 with a byte-order mark: shared by farm
 //! files, imported PowerShell output and audited configurations), the TOML/JSON
-//! syntax tree with spans ([`tree`]) and its extraction into typed, spanned
-//! values ([`draft`]): unknown keys, wrong types and values that do not parse are
+//! syntax tree with spans (`tree`) and its extraction into typed, spanned
+//! values (`draft`): unknown keys, wrong types and values that do not parse are
 //! found here.
 //!
 //! May not: judge values against each other (that is [`check`](crate::check)).

@@ -144,6 +144,8 @@ fn parse_toml(text: &str) -> Result<Node, Diagnostic> {
     }
 }
 
+/// Parses JSON text into the syntax tree. Most of its length is the nested
+/// `convert`, one match over the JSON value kinds that reads as one table.
 fn parse_json(text: &str) -> Result<Node, Diagnostic> {
     use jsonc_parser::ast::{ObjectPropName, Value};
     use jsonc_parser::common::Ranged;

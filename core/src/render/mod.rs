@@ -14,6 +14,11 @@
 //! Output is deterministic: the same farm gives byte-identical text. Every value is
 //! written through the quoting function of its output language ([`quote`]); what
 //! a language cannot carry safely is refused ([`Error::Unrepresentable`]).
+//!
+//! Owns: every text manageout emits for a device, and the quoting of values
+//! into it. May not: check a farm (renderers take a [`ValidFarm`]),
+//! format an untrusted value other than through [`quote`], or read a device's
+//! configuration (that is [`audit`](crate::audit)).
 
 mod as3;
 mod bigip_conf;

@@ -3,6 +3,11 @@
 //! Both are immutable once built, `Send + Sync`, and answer lookups without
 //! allocating, locking or panicking. To change the prefixes, build a new table and
 //! swap it in with a [`Router`](crate::Router).
+//!
+//! Owns: prefix storage and lookup (layouts in [`ranges`](self) and the trie),
+//! the farm table built from a [`ValidFarm`](crate::ValidFarm). May not: check a
+//! farm (it takes the proof that one was checked), allocate or lock on lookup, or
+//! know any output format.
 
 mod cpu;
 mod farm;
