@@ -10,7 +10,6 @@
 //! Under `cargo test` it runs a short smoke version.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -85,22 +84,16 @@ fn read(router: &Router<PrefixMap<u32>>, q: &[u128], stop: &AtomicBool) -> Laten
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let start: Vec<(Ipv6Net, u32)> = ris();
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/ris-ipv6-20260511-as3333-updates.txt.gz"
-    );
-    let file =
-        std::fs::File::open(path).expect("../shared/data/ris-ipv6-20260511-as3333-updates.txt.gz");
-    let mut updates: Vec<(bool, Ipv6Net)> = Vec::new();
     let limit = if measuring { usize::MAX } else { 3 * BATCH };
-    for line in BufReader::new(flate2::read::GzDecoder::new(file))
+    let stream = manageout_test_support::data::ris_updates();
+    let updates: Vec<(bool, Ipv6Net)> = stream
         .lines()
         .take(limit)
-    {
-        let line = line.expect("the update stream");
-        let (op, prefix) = line.split_once(' ').expect("`A prefix` or `W prefix`");
-        updates.push((op == "A", prefix.trim().parse().expect("a prefix")));
-    }
+        .map(|line| {
+            let (op, prefix) = line.split_once(' ').expect("`A prefix` or `W prefix`");
+            (op == "A", prefix.trim().parse().expect("a prefix"))
+        })
+        .collect();
     let mut table: BTreeMap<Ipv6Net, u32> = start.iter().copied().collect();
     let mut next_value = table.len() as u32;
     let q = queries(&start, 1 << 16, 7);

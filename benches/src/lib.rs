@@ -1,5 +1,6 @@
 //! Data sets and query streams shared by the benches, generated deterministically
-//! (or read from `../shared/data/`), so that every implementation sees the same input.
+//! (or read from the vendored RIS data in `data/ris/`), so that every implementation
+//! sees the same input.
 
 use std::net::Ipv6Addr;
 
@@ -37,12 +38,8 @@ pub fn farm64() -> Vec<(Ipv6Net, u32)> {
 
 /// `ris`: the real 246,175-prefix IPv6 table of one RIPE RIS peer.
 pub fn ris() -> Vec<(Ipv6Net, u32)> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/ris-ipv6-20260511-as3333.txt"
-    );
-    let text = std::fs::read_to_string(path).expect("../shared/data/ris-ipv6-20260511-as3333.txt");
-    text.lines()
+    manageout_test_support::data::ris_table()
+        .lines()
         .enumerate()
         .map(|(i, l)| (net(l.trim()), i as u32))
         .collect()

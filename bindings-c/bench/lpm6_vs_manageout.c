@@ -1,5 +1,6 @@
 /* Benchmark: libmanageout's prefix map against DPDK's rte_lpm6 on the real RIS
- * table (../shared/data/), same prefixes and queries, same run. Not a test.
+ * table (data/ris/, decompressed by bench/run), same prefixes and queries, same run.
+ * Not a test.
  * Build and run with bindings-c/bench/run (needs Debian's libdpdk-dev).
  * Queries: 1M addresses, 90% inside random prefixes of the table, 10% uniform in
  * 2000::/3; single lookups and bulk (blocks of 64, rte_lpm6_lookup_bulk_func's
@@ -34,7 +35,7 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-  const char *path = argc > 1 ? argv[1] : "../shared/data/ris-ipv6-20260511-as3333.txt";
+  const char *path = argc > 1 ? argv[1] : "target/cbench/ris.txt";
   char *eal[] = {"bench", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "3072", "-l", "0", "--log-level", "1"};
   if (rte_eal_init((int)(sizeof eal / sizeof eal[0]), eal) < 0) {
     fprintf(stderr, "rte_eal_init failed\n");

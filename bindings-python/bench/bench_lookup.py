@@ -4,13 +4,14 @@ queries, in the same run (not a test).
     pip install pytricia py-radix && python bindings-python/bench/bench_lookup.py
 
 Data sets as in the Rust benches: seed2 (the article's farm), farm64, ris (the real
-RIS table in ../shared/data/). Queries: 90% inside random prefixes, 10% uniform in
+RIS table vendored in data/ris/). Queries: 90% inside random prefixes, 10% uniform in
 2000::/3 (fixed seed). Reports ns per lookup and the ratios.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import lzma
 import random
 import sys
 import time
@@ -38,8 +39,9 @@ def farm64() -> list[tuple[str, int]]:
 
 
 def ris() -> list[tuple[str, int]]:
-    path = ROOT.parent / "shared/data/ris-ipv6-20260511-as3333.txt"
-    return [(line.strip(), i) for i, line in enumerate(path.read_text().split())]
+    path = ROOT / "data/ris/ris-ipv6-20260511-as3333.txt.xz"
+    text = lzma.decompress(path.read_bytes()).decode()
+    return [(line.strip(), i) for i, line in enumerate(text.split())]
 
 
 def queries(prefixes: list[tuple[str, int]], n: int) -> list[str]:

@@ -198,11 +198,37 @@ pub(crate) enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), generated from these definitions.
-    #[command(after_help = "Example:
-  manageout man > manageout.1 && man ./manageout.1")]
-    Man,
+    /// Print a manual page (roff), generated from these definitions: manageout(1),
+    /// or one command's page (manageout-check(1), ...).
+    #[command(after_help = "Examples:
+  manageout man > manageout.1 && man ./manageout.1
+  for c in check lookup import explain audit render schema; do manageout man $c > manageout-$c.1; done")]
+    Man {
+        /// The command whose page to print; none: the main page.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(PAGES))]
+        command: Option<String>,
+    },
+    /// Print the JSON Schema of the farm file, for editors (taplo / Even Better
+    /// TOML, VS Code): completion and checking of keys as the file is typed.
+    #[command(after_help = "Examples:
+  manageout schema > farm.schema.json
+  then put `#:schema ./farm.schema.json` on the first line of a TOML farm,
+  or \"$schema\": \"./farm.schema.json\" in a JSON farm")]
+    Schema,
 }
+
+/// The commands with a manual page of their own.
+pub(crate) const PAGES: [&str; 9] = [
+    "check",
+    "lookup",
+    "import",
+    "explain",
+    "audit",
+    "render",
+    "schema",
+    "completions",
+    "man",
+];
 
 /// The render targets as clap values, from the library's list.
 fn target_parser() -> impl TypedValueParser<Value = Target> {

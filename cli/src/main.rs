@@ -66,12 +66,33 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "manageout", &mut buf);
             out.bytes(&buf).map(|()| ExitCode::SUCCESS)
         }
-        Command::Man => {
+        Command::Man { command } => {
+            let main = Cli::command();
+            let page = match command.as_deref() {
+                None => main,
+                Some(name) => {
+                    let sub = main
+                        .find_subcommand(name)
+                        .cloned()
+                        .expect("a listed command");
+                    sub.name(format!("manageout-{name}"))
+                        .bin_name(format!("manageout {name}"))
+                        .version(env!("CARGO_PKG_VERSION"))
+                }
+            };
             let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command())
+            clap_mangen::Man::new(page)
                 .render(&mut buf)
                 .map_err(|e| output::write_error(&e))
                 .and_then(|()| Out::stdout().bytes(&buf))
+                .map(|()| ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            let schema = manageout::load::farm_file_schema();
+            let mut text = serde_json::to_string_pretty(&schema).expect("a JSON value");
+            text.push('\n');
+            Out::stdout()
+                .bytes(text.as_bytes())
                 .map(|()| ExitCode::SUCCESS)
         }
     };

@@ -531,3 +531,102 @@ fn every_readme_example_shows_the_output_as_printed() {
     }
     assert!(examples >= 5, "only {examples} README examples found");
 }
+
+/// The subcommands `manageout --help` lists (without `help`).
+fn commands() -> Vec<String> {
+    let help = text(&run(&["--help"], None).stdout);
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect()
+}
+
+/// The long flags a command's `--help` lists.
+fn flags(command: &str) -> Vec<String> {
+    let help = text(&run(&[command, "--help"], None).stdout);
+    let mut flags: Vec<String> = help
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| {
+            w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_owned()
+        })
+        .collect();
+    flags.sort();
+    flags.dedup();
+    flags
+}
+
+#[test]
+fn every_command_and_flag_appears_in_every_completion_script_and_its_man_page() {
+    let commands = commands();
+    for c in [
+        "check", "lookup", "render", "audit", "import", "explain", "schema", "man",
+    ] {
+        assert!(
+            commands.iter().any(|x| x == c),
+            "{c} missing from --help: {commands:?}"
+        );
+    }
+    let scripts: Vec<(String, String)> = ["bash", "zsh", "fish", "powershell", "elvish"]
+        .iter()
+        .map(|shell| {
+            let out = run(&["completions", shell], None);
+            assert_eq!(out.status.code(), Some(0), "{shell}");
+            (shell.to_string(), text(&out.stdout))
+        })
+        .collect();
+    let main_page = text(&run(&["man"], None).stdout);
+    for c in &commands {
+        let help = text(&run(&[c, "--help"], None).stdout);
+        assert!(
+            help.contains("Example"),
+            "`manageout {c} --help` shows no example"
+        );
+        assert!(
+            main_page.contains(&format!("manageout\\-{}(1)", c.replace('-', "\\-"))),
+            "{c}"
+        );
+        let page = run(&["man", c], None);
+        assert_eq!(page.status.code(), Some(0), "man {c}");
+        let page = text(&page.stdout);
+        assert!(
+            page.starts_with(".ie") && page.contains(&format!(".TH manageout-{c} 1")),
+            "{page}"
+        );
+        for (shell, script) in &scripts {
+            assert!(
+                script.contains(c.as_str()),
+                "{c} missing from the {shell} completions"
+            );
+        }
+        for flag in flags(c) {
+            if flag == "--help" || flag == "--version" || flag == "--color" {
+                continue;
+            }
+            assert!(
+                page.contains(&flag.replace('-', "\\-")),
+                "{flag} of {c} missing from its man page"
+            );
+            for (shell, script) in &scripts {
+                let bare = flag.trim_start_matches('-');
+                assert!(
+                    script.contains(bare),
+                    "{flag} of {c} missing from the {shell} completions"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn schema_prints_the_farm_file_schema_the_library_derives() {
+    let out = run(&["schema"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, manageout::load::farm_file_schema());
+    assert_eq!(printed["title"], "manageout farm file");
+}

@@ -1,15 +1,72 @@
-//! Importers: every reference PowerShell sample, saved the ways Windows saves it,
-//! plus Format-Table and ConvertTo-Json forms.
+//! Importers: the project's own fixtures of every format (Format-List,
+//! Format-Table, ConvertTo-Json; accepted cmdlets and refused ones), saved the
+//! ways Windows saves them; and, when the reference folder is there
+//! (`MANAGEOUT_REFERENCE`), every Microsoft documentation sample too.
 
 use manageout::Farm;
 use manageout::import::{ImportError, Pair, Record, parse};
+use manageout_test_support::reference;
 
-const SAMPLES: &str = "../../shared/reference/samples";
+const FIXTURES: &str = "tests/fixtures/import";
 
-/// A sample without its `# source:` line, as PowerShell printed it.
-fn sample(name: &str) -> String {
-    let text = std::fs::read_to_string(format!("{SAMPLES}/{name}")).unwrap();
-    text.split_once('\n').unwrap().1.to_owned()
+/// An own fixture, as PowerShell printed it.
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap()
+}
+
+/// The three ways Windows saves a capture: UTF-8, UTF-8 with a BOM, UTF-16LE with a
+/// BOM and CRLF (Windows PowerShell's `>`).
+fn saved_forms(text: &str) -> [(&'static str, Vec<u8>); 3] {
+    [
+        ("utf-8", text.as_bytes().to_vec()),
+        (
+            "utf-8 bom",
+            [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+        ),
+        ("utf-16le bom crlf", utf16le_crlf(text)),
+    ]
+}
+
+#[test]
+fn every_own_fixture_imports_or_is_refused_as_its_manifest_says() {
+    let manifest = fixture("EXPECTED");
+    let mut listed = Vec::new();
+    for line in manifest
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let (name, want) = line.split_once(": ").unwrap();
+        listed.push(name.to_owned());
+        for (how, bytes) in saved_forms(&fixture(name)) {
+            let got = parse(&bytes, name);
+            match (want.split_once(' ').unwrap(), got) {
+                (("records", n), Ok(records)) => {
+                    assert_eq!(records.len(), n.parse::<usize>().unwrap(), "{name} ({how})");
+                    for r in &records {
+                        assert!(
+                            r.client_prefix.parse::<ipnet::Ipv6Net>().is_ok(),
+                            "{name}: {r:?}"
+                        );
+                    }
+                }
+                (("refused", text), Err(e)) => {
+                    assert!(e.to_string().contains(text), "{name} ({how}): {e}");
+                }
+                (_, got) => panic!("{name} ({how}): expected {want}, got {got:?}"),
+            }
+        }
+    }
+    let mut files: Vec<String> = std::fs::read_dir(FIXTURES)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "EXPECTED")
+        .collect();
+    files.sort();
+    listed.sort();
+    assert_eq!(
+        files, listed,
+        "every fixture is listed in {FIXTURES}/EXPECTED"
+    );
 }
 
 fn utf16le_crlf(text: &str) -> Vec<u8> {
@@ -29,7 +86,16 @@ fn pair(addr: &str) -> Pair {
 
 #[test]
 fn every_reference_sample_imports_or_is_rejected_with_a_precise_reason() {
-    let mut names: Vec<String> = std::fs::read_dir(SAMPLES)
+    let Some(samples) = reference::file("samples", "every_reference_sample_imports_or_is_rejected")
+    else {
+        return;
+    };
+    // a sample without its `# source:` line, as PowerShell printed it
+    let sample = |name: &str| {
+        let text = std::fs::read_to_string(samples.join(name)).unwrap();
+        text.split_once('\n').unwrap().1.to_owned()
+    };
+    let mut names: Vec<String> = std::fs::read_dir(&samples)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.starts_with("ps_"))
@@ -41,14 +107,7 @@ fn every_reference_sample_imports_or_is_rejected_with_a_precise_reason() {
         let accepted = ["get-daserver", "get-remoteaccess_fl", "set-daserver"]
             .iter()
             .any(|k| name.contains(k));
-        for (how, bytes) in [
-            ("utf-8", text.clone().into_bytes()),
-            (
-                "utf-8 bom",
-                [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
-            ),
-            ("utf-16le bom crlf", utf16le_crlf(&text)),
-        ] {
+        for (how, bytes) in saved_forms(&text) {
             match parse(&bytes, &name) {
                 Ok(records) => {
                     assert!(
@@ -81,7 +140,7 @@ fn every_reference_sample_imports_or_is_rejected_with_a_precise_reason() {
 
 #[test]
 fn get_daserver_format_list_gives_its_fields() {
-    let r = parse(sample("ps_get-daserver_fl_example1.txt").as_bytes(), "x").unwrap();
+    let r = parse(fixture("get-daserver-fl.txt").as_bytes(), "x").unwrap();
     assert_eq!(
         r,
         vec![Record {
@@ -94,23 +153,33 @@ fn get_daserver_format_list_gives_its_fields() {
 }
 
 #[test]
-fn get_remoteaccess_gives_the_vpn_prefix_and_leaves_an_empty_entry_point_unset() {
-    let r = parse(
-        sample("ps_get-remoteaccess_fl_example1.txt").as_bytes(),
-        "x",
-    )
-    .unwrap();
-    assert_eq!(r[0].vpn_prefix.as_deref(), Some("2002:836b:1:2000::/64"));
-    assert_eq!(r[0].entry_point, None);
+fn get_remoteaccess_gives_the_vpn_prefix_teredo_and_the_entry_point() {
+    let r = parse(fixture("get-remoteaccess-fl.txt").as_bytes(), "x").unwrap();
+    assert_eq!(
+        r,
+        vec![Record {
+            client_prefix: "2131:0:0:1000::/59".into(),
+            teredo: Some(true),
+            internal_prefixes: vec!["2131::/48".into()],
+            vpn_prefix: Some("2131:0:0:2000::/64".into()),
+            entry_point: Some("Edge1".into()),
+            computer_name: None,
+        }]
+    );
+}
+
+#[test]
+fn an_empty_entry_point_is_left_unset() {
+    let text = fixture("get-remoteaccess-fl.txt").replace(
+        "EntrypointName                 : Edge1 ",
+        "EntrypointName                 : ",
+    );
+    assert_eq!(parse(text.as_bytes(), "x").unwrap()[0].entry_point, None);
 }
 
 #[test]
 fn rejections_name_the_cmdlet_that_was_given() {
-    let err = parse(
-        sample("ps_get-daentrypoint_table_example1.txt").as_bytes(),
-        "ep.txt",
-    )
-    .unwrap_err();
+    let err = parse(fixture("get-daentrypoint-ft.txt").as_bytes(), "ep.txt").unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.starts_with("ep.txt: not Get-DAServer or Get-RemoteAccess output"),

@@ -218,10 +218,8 @@ fn deep_nesting_down_to_a_single_address_in_both_layouts() {
 
 #[test]
 fn the_real_ris_table_answers_like_ip_network_table_on_a_million_addresses() {
-    let text = std::fs::read_to_string("../../shared/data/ris-ipv6-20260511-as3333.txt").expect(
-        "../shared/data/ris-ipv6-20260511-as3333.txt (the shared routing data) must be readable",
-    );
-    let prefixes: Vec<(Ipv6Net, u32)> = text
+    // vendored in data/ris/ (RIPE NCC RIS), decompressed here
+    let prefixes: Vec<(Ipv6Net, u32)> = manageout_test_support::data::ris_table()
         .lines()
         .enumerate()
         .map(|(i, l)| (l.trim().parse::<Ipv6Net>().unwrap(), i as u32))

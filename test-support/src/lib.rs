@@ -20,6 +20,7 @@
 
 pub mod as3;
 pub mod cmd;
+pub mod data;
 pub mod fuzz;
 pub mod fuzz_c;
 pub mod intended;

@@ -35,7 +35,11 @@ pub fn file(relative: &str, test: &str) -> Option<PathBuf> {
     match dir().map(|d| d.join(relative)).filter(|p| p.exists()) {
         Some(p) => Some(p),
         None => {
-            eprintln!(
+            // straight to the process's stderr: libtest hides what a passing test
+            // prints with eprintln!, and this line must be seen
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
                 "skipped {test}: reference file {relative} not found (set MANAGEOUT_REFERENCE to the reference folder)"
             );
             None

@@ -21,7 +21,10 @@ pub fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let mut dirs: Vec<PathBuf> = line
         .split_whitespace()
         .skip(1)
-        .map(|d| root.join(d))
+        .filter_map(|d| match d.strip_prefix("@reference/") {
+            Some(rel) => crate::reference::dir().map(|r| r.join(rel)),
+            None => Some(root.join(d)),
+        })
         .collect();
     dirs.push(root.join("fuzz/regressions").join(target));
     let mut out = Vec::new();

@@ -105,10 +105,10 @@ impl Draft {
     }
 }
 
-const TOP_KEYS: &[&str] = &["farm", "bigip", "server"];
-const FARM_KEYS: &[&str] = &["name", "internal_prefix", "windows7_clients"];
-const BIGIP_KEYS: &[&str] = &["partition", "vlans", "route_domain", "monitor"];
-const SERVER_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &["farm", "bigip", "server"];
+pub(super) const FARM_KEYS: &[&str] = &["name", "internal_prefix", "windows7_clients"];
+pub(super) const BIGIP_KEYS: &[&str] = &["partition", "vlans", "route_domain", "monitor"];
+pub(super) const SERVER_KEYS: &[&str] = &[
     "name",
     "address",
     "client_prefix",
@@ -147,6 +147,10 @@ impl Extractor<'_> {
                 "server" => {
                     saw_servers = true;
                     self.servers(e, &mut draft);
+                }
+                // the editor's pointer to the schema (`manageout schema`)
+                "$schema" => {
+                    self.string(&e.value, "$schema", None);
                 }
                 _ => {
                     self.unknown(e, "the farm file", TOP_KEYS, &e.key, None);

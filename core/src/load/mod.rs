@@ -13,6 +13,9 @@ use std::path::Path;
 use crate::diagnostic::{Code, Diagnostic};
 
 pub(crate) mod draft;
+mod schema;
+
+pub use schema::farm_file_schema;
 pub(crate) mod tree;
 
 /// The largest farm file accepted: 16 MiB. Larger inputs get MO004 without being parsed.
