@@ -8,10 +8,13 @@ export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linu
 export interface FarmObject {
   farm?: { name?: string; internal_prefix?: string; windows7_clients?: boolean }
   bigip?: { partition?: string; vlans?: string[]; route_domain?: number; monitor?: string }
+  /** Load-balanced entry points; their nodes are the servers whose `entry_point` names them. */
+  entry_point?: Array<{ name: string; client_prefix: string; vip?: string; load_balancer?: 'external' | 'nlb' }>
   server: Array<{
     name: string
     address: string
-    client_prefix: string
+    /** For a node of a load-balanced entry point, its own /64. */
+    client_prefix?: string
     entry_point?: string
     teredo?: boolean
     teredo_ipv4?: string
@@ -28,6 +31,8 @@ export interface Explanation {
     | 'documentation' | 'multicast' | 'loopback' | 'unspecified' | 'ipv4-mapped' | 'global'
   steerable: boolean
   server: string | null
+  /** The server's entry point (for a node, its load-balanced entry point), or the entry point whose prefix holds an address no node's /64 does. */
+  entry_point: string | null
   /** Decoded fields (Teredo server, client and port, embedded IPv4, matched prefix, next hop) and a `note`. */
   details: { note: string; [field: string]: unknown }
 }

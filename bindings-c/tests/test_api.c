@@ -93,6 +93,31 @@ static void test_multisite_teredo(void) {
   mo_table_free(t);
 }
 
+/* A load-balanced cluster: each node's /64 goes to the node's own address;
+ * the rest of the cluster's /59 (and the VIP) to no one. */
+static void test_cluster_nodes(void) {
+  const mo_table *t = NULL;
+  CHECK(mo_table_from_file("examples/cluster.toml", &t) == MO_OK);
+  CHECK(mo_table_len(t) == 2);
+  uint8_t a[16], nh[16], want[16];
+  mo_router *r = NULL;
+  CHECK(mo_router_new(mo_table_clone(t), &r) == MO_OK);
+  addr("2131:0:0:1001:ffff::1", a);
+  CHECK(mo_table_lookup(t, a) == 1);
+  CHECK(strcmp(mo_table_server_name(t, 1), "DA-NODE2") == 0);
+  CHECK(mo_router_lookup_next_hop(r, a, nh) == 1);
+  addr("2131::12", want);
+  CHECK(memcmp(nh, want, 16) == 0);
+  addr("2131:0:0:1000::7", a);
+  CHECK(mo_router_lookup_next_hop(r, a, nh) == 0);
+  addr("2131::11", want);
+  CHECK(memcmp(nh, want, 16) == 0);
+  addr("2131:0:0:1011::7", a);
+  CHECK(mo_table_lookup(t, a) == -1);
+  mo_router_free(r);
+  mo_table_free(t);
+}
+
 static void test_errors(void) {
   const mo_table *t = NULL;
   CHECK(mo_table_from_file("examples/no-such-farm.toml", &t) == MO_ERR_IO);
@@ -349,6 +374,7 @@ int main(int argc, char **argv) {
   test_version();
   test_lookup_of_the_fixed_article_farm();
   test_multisite_teredo();
+  test_cluster_nodes();
   test_errors();
   test_nulls();
   test_batch_of_a_million_matches_single_lookups();

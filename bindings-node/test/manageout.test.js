@@ -334,6 +334,25 @@ test('explain decodes RFC 4380 Teredo and names the owning server with a farm', 
   assert.equal(explain('2131::1', {}).server, null)
 })
 
+test("a cluster's addresses go to the node holding the /64, never the VIP", () => {
+  const farm = Farm.fromFile(path.join(examples, 'cluster.toml'))
+  assert.deepEqual(farm.check(), [])
+  const table = farm.table()
+  for (const [address, node, hop] of [
+    ['2131:0:0:1000::7', 'DA-NODE1', '2131::11'],
+    ['2131:0:0:1001:ffff::1', 'DA-NODE2', '2131::12'],
+  ]) {
+    const s = table.lookup(address)
+    assert.equal(s.name, node)
+    assert.equal(s.entryPoint, 'Cluster1')
+    assert.equal(s.address, hop)
+    assert.match(s.clientPrefix, /\/64$/)
+  }
+  assert.equal(table.lookup('2131:0:0:1011::7'), null)
+  const e = explain('2131:0:0:1001::7', { farm })
+  assert.deepEqual([e.server, e.entry_point, e.steerable], ['DA-NODE2', 'Cluster1', true])
+})
+
 test('importDaServer reads Get-DAServer output and names other cmdlets', () => {
   const fl = fs.readFileSync(path.join(importFixtures, 'get-daserver-fl.txt'))
   const records = importDaServer(fl, 'da.txt')

@@ -17,6 +17,7 @@ from conftest import ROOT
 SEED = "examples/seed.toml"
 FIXED = "examples/seed-fixed.toml"
 MULTI = "examples/multisite.toml"
+CLUSTER = "examples/cluster.toml"
 
 
 def test_version_is_a_string() -> None:
@@ -163,9 +164,27 @@ def test_multisite_servers_carry_entry_points_and_teredo_prefixes() -> None:
     assert [d.code for d in manageout.Farm.from_file(MULTI).check()] == ["MO016"] * 4
 
 
+def test_a_clusters_addresses_go_to_the_node_holding_the_64_never_the_vip() -> None:
+    farm = manageout.Farm.from_file(CLUSTER)
+    assert farm.check() == []
+    table = farm.table()
+    for address, node, hop in [
+        ("2131:0:0:1000::7", "DA-NODE1", "2131::11"),
+        ("2131:0:0:1001:ffff::1", "DA-NODE2", "2131::12"),
+    ]:
+        server = table.lookup(address)
+        assert server is not None
+        assert (server.name, server.entry_point) == (node, "Cluster1")
+        assert server.address == ipaddress.IPv6Address(hop)
+        assert server.client_prefix.prefixlen == 64
+    assert table.lookup("2131:0:0:1011::7") is None  # in the /59, in no node's /64
+    e = manageout.explain("2131:0:0:1001::7", farm=farm)
+    assert (e["server"], e["entry_point"], e["steerable"]) == ("DA-NODE2", "Cluster1", True)
+
+
 def test_explain_has_the_cli_json_shape() -> None:
     e = manageout.explain("2001:0:4136:e378:8000:63bf:3fff:fdd2")
-    assert list(e) == ["address", "kind", "steerable", "server", "details"]
+    assert list(e) == ["address", "kind", "steerable", "server", "entry_point", "details"]
     assert e["kind"] == "teredo" and e["details"]["client_port"] == 40000
     farm = manageout.Farm.from_file(FIXED)
     e = manageout.explain(ipaddress.IPv6Address("2131:0:0:1005::1"), farm=farm)

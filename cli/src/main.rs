@@ -254,13 +254,14 @@ impl Ctx {
                         Some(r) => serde_json::json!({
                             "address": given,
                             "server": table.server(r.server).map(|s| s.name.as_str()),
+                            "entry_point": table.server(r.server).and_then(|s| s.entry_point.as_deref()),
                             "index": r.server.index(),
                             "next_hop": r.next_hop.to_string(),
                             "prefix": r.prefix.to_string(),
                             "kind": r.kind.as_str(),
                         }),
                         None => serde_json::json!({
-                            "address": given, "server": null, "index": null,
+                            "address": given, "server": null, "entry_point": null, "index": null,
                             "next_hop": null, "prefix": null, "kind": null,
                         }),
                     };

@@ -147,9 +147,9 @@ fn lookup_json_in_input_order_with_nulls_for_no_server() {
     assert_eq!(
         v,
         serde_json::json!([
-            {"address": "2131:0:0:1025::9", "server": "DA2", "index": 1, "next_hop": "2131::201",
+            {"address": "2131:0:0:1025::9", "server": "DA2", "entry_point": null, "index": 1, "next_hop": "2131::201",
              "prefix": "2131:0:0:1020::/59", "kind": "client"},
-            {"address": "2131::1", "server": null, "index": null, "next_hop": null, "prefix": null, "kind": null}
+            {"address": "2131::1", "server": null, "entry_point": null, "index": null, "next_hop": null, "prefix": null, "kind": null}
         ])
     );
     let keys: Vec<&str> = v[0]
@@ -160,7 +160,15 @@ fn lookup_json_in_input_order_with_nulls_for_no_server() {
         .collect();
     assert_eq!(
         keys,
-        ["address", "server", "index", "next_hop", "prefix", "kind"]
+        [
+            "address",
+            "server",
+            "entry_point",
+            "index",
+            "next_hop",
+            "prefix",
+            "kind"
+        ]
     );
 }
 
@@ -287,7 +295,17 @@ fn explain_decodes_rfc_4380s_teredo_example() {
     assert_eq!(v["details"]["client_ipv4"], "192.0.2.45");
     assert_eq!(v["details"]["client_port"], 40000);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["address", "kind", "steerable", "server", "details"]);
+    assert_eq!(
+        keys,
+        [
+            "address",
+            "kind",
+            "steerable",
+            "server",
+            "entry_point",
+            "details"
+        ]
+    );
 }
 
 #[test]

@@ -91,19 +91,24 @@ pub struct Explanation {
     pub steerable: bool,
     /// The farm server owning it, by name.
     pub server: Option<String>,
+    /// The entry point of that server (a load-balanced one: the server is its
+    /// node), or, for an address inside a load-balanced entry point's prefix that
+    /// no node's /64 holds, that entry point.
+    pub entry_point: Option<String>,
     /// Decoded fields (Teredo server and client, embedded IPv4, matched prefix,
     /// next hop) and a `note` saying why it can or cannot be reached.
     pub details: Map<String, Value>,
 }
 
 impl Explanation {
-    /// The JSON form: `{"address","kind","steerable","server","details"}`.
+    /// The JSON form: `{"address","kind","steerable","server","entry_point","details"}`.
     pub fn to_json(&self) -> Value {
         json!({
             "address": self.address.to_string(),
             "kind": self.kind.as_str(),
             "steerable": self.steerable,
             "server": self.server,
+            "entry_point": self.entry_point,
             "details": Value::Object(self.details.clone()),
         })
     }
@@ -114,6 +119,9 @@ impl fmt::Display for Explanation {
         writeln!(f, "{}: {}", self.address, self.kind)?;
         if let Some(s) = &self.server {
             writeln!(f, "  server: {s}")?;
+        }
+        if let Some(e) = &self.entry_point {
+            writeln!(f, "  entry point: {e}")?;
         }
         for (k, v) in &self.details {
             if k == "note" {
@@ -163,9 +171,21 @@ pub fn explain(address: Ipv6Addr, table: Option<&Table>) -> Explanation {
     let bits = u128::from(address);
     let mut details = Map::new();
     let route = table.and_then(|t| t.route(address));
-    let server = route
-        .and_then(|r| table.and_then(|t| t.server(r.server)))
-        .map(|s| s.name.clone());
+    let owner = route.and_then(|r| table.and_then(|t| t.server(r.server)));
+    let server = owner.map(|s| s.name.clone());
+    // a node's entry point, or the load-balanced entry point whose prefix holds an
+    // address no node's /64 does
+    let cluster = match (owner, table) {
+        (None, Some(t)) => t
+            .farm()
+            .entry_points
+            .iter()
+            .find(|e| e.client_prefix.contains(&address)),
+        _ => None,
+    };
+    let entry_point = owner
+        .and_then(|s| s.entry_point.clone())
+        .or_else(|| cluster.map(|e| e.name.clone()));
     if let Some(r) = route {
         details.insert("prefix".into(), json!(r.prefix.to_string()));
         details.insert("next_hop".into(), json!(r.next_hop.to_string()));
@@ -218,7 +238,17 @@ pub fn explain(address: Ipv6Addr, table: Option<&Table>) -> Explanation {
     };
     let steerable = route.is_some();
     let note = match (kind, &server) {
-        (_, Some(s)) => format!("the farm routes it to DA server {s}"),
+        (_, Some(s)) => match (owner.and_then(|o| table.and_then(|t| t.farm().cluster_of(o))), route) {
+            (Some(c), Some(r)) => format!(
+                "the farm routes it to node {s} of load-balanced entry point {}, which serves {}, not to the VIP",
+                c.name, r.prefix
+            ),
+            _ => format!("the farm routes it to DA server {s}"),
+        },
+        (_, None) if cluster.is_some() => format!(
+            "inside the prefix of load-balanced entry point {}, but no node's /64 holds it: Manage Out cannot pick the node (give every node its /64)",
+            cluster.map_or("?", |c| c.name.as_str())
+        ),
         (AddressKind::Teredo, None) => "a Teredo client that no farm server's Teredo prefix holds; behind one load-balanced address Teredo clients cannot be steered: disable Teredo, or give each entry point its teredo_ipv4".to_owned(),
         (AddressKind::SixToFour, None) => "a 6to4 address: the host has a public IPv4 and no DirectAccess tunnel of this farm".to_owned(),
         (AddressKind::Isatap, None) => "an ISATAP address: ISATAP is unsupported with load balancing and multisite".to_owned(),
@@ -236,6 +266,7 @@ pub fn explain(address: Ipv6Addr, table: Option<&Table>) -> Explanation {
         kind,
         steerable,
         server,
+        entry_point,
         details,
     }
 }

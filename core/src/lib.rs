@@ -70,7 +70,7 @@ pub use check::{FarmReport, ValidFarm};
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use error::Error;
 pub use load::Source;
-pub use model::{BigIp, Farm, RouteKind, Server, ServerId};
+pub use model::{BigIp, EntryPoint, Farm, LoadBalancer, RouteKind, Server, ServerId};
 pub use router::Router;
 pub use table::{Ipv6Key, PrefixMap, Route, Table};
 

@@ -166,6 +166,96 @@ impl Server {
     }
 }
 
+/// How a load-balanced entry point spreads its clients over its nodes.
+///
+/// ```
+/// use manageout::LoadBalancer;
+/// assert_eq!(LoadBalancer::External.max_nodes(), 32);
+/// assert_eq!(LoadBalancer::Nlb.max_nodes(), 8);
+/// assert_eq!("nlb".parse::<LoadBalancer>(), Ok(LoadBalancer::Nlb));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadBalancer {
+    /// An external load balancer (a BIG-IP): up to 32 nodes.
+    #[default]
+    External,
+    /// Windows Network Load Balancing: up to 8 nodes.
+    Nlb,
+}
+
+impl LoadBalancer {
+    /// Every kind, in the order the farm file documents them.
+    pub const ALL: [Self; 2] = [Self::External, Self::Nlb];
+
+    /// The farm file's name of the kind: `external` or `nlb`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::External => "external",
+            Self::Nlb => "nlb",
+        }
+    }
+
+    /// The most nodes Remote Access supports behind this kind (Microsoft's cluster
+    /// planning: 32 with an external load balancer, 8 with NLB).
+    pub const fn max_nodes(self) -> usize {
+        match self {
+            Self::External => 32,
+            Self::Nlb => 8,
+        }
+    }
+}
+
+impl std::str::FromStr for LoadBalancer {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s).ok_or(())
+    }
+}
+
+impl fmt::Display for LoadBalancer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A load-balanced entry point (a cluster), declared once with `[[entry_point]]`:
+/// every node's `Get-DAServer` shows its `client_prefix` (a /59), and each node,
+/// a [`Server`] whose `entry_point` names it, serves its IP-HTTPS clients from its
+/// own /64 inside it. Manage Out must reach the node, never the VIP.
+///
+/// ```
+/// use manageout::{EntryPoint, LoadBalancer};
+/// let c = EntryPoint::new("Cluster1", "2131:0:0:1000::/59".parse()?);
+/// assert_eq!(c.load_balancer, LoadBalancer::External);
+/// assert!(c.vip.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryPoint {
+    /// The entry point's name (EntrypointName); nodes name it in `entry_point`.
+    pub name: String,
+    /// The cluster-wide ClientIPv6Prefix every node reports (a /59).
+    pub client_prefix: Ipv6Net,
+    /// The internal VIP, for documentation and audit: never a next hop.
+    pub vip: Option<Ipv6Addr>,
+    /// What spreads the clients over the nodes.
+    pub load_balancer: LoadBalancer,
+}
+
+impl EntryPoint {
+    /// An entry point behind an external load balancer, without a VIP.
+    pub fn new(name: impl Into<String>, client_prefix: Ipv6Net) -> Self {
+        Self {
+            name: name.into(),
+            client_prefix,
+            vip: None,
+            load_balancer: LoadBalancer::External,
+        }
+    }
+}
+
 /// BIG-IP settings used by the tmsh and AS3 renderers.
 ///
 /// ```
@@ -219,6 +309,10 @@ pub struct Farm {
     pub bigip: BigIp,
     /// The servers, in file order; a server's position is its [`ServerId`].
     pub servers: Vec<Server>,
+    /// The load-balanced entry points declared with `[[entry_point]]`; their
+    /// nodes are the servers that name them.
+    #[serde(default)]
+    pub entry_points: Vec<EntryPoint>,
 }
 
 impl Farm {
@@ -233,5 +327,24 @@ impl Farm {
     /// The server with this id, if it belongs to the farm.
     pub fn server(&self, id: ServerId) -> Option<&Server> {
         self.servers.get(id.index())
+    }
+
+    /// The load-balanced entry point a server is a node of: the declared
+    /// `[[entry_point]]` its `entry_point` names (compared without case).
+    ///
+    /// ```
+    /// use manageout::{EntryPoint, Farm, Server};
+    /// let mut node = Server::new("N1", "2131::11".parse()?, "2131:0:0:1000::/64".parse()?);
+    /// node.entry_point = Some("cluster1".into());
+    /// let mut farm = Farm::new(vec![node]);
+    /// farm.entry_points.push(EntryPoint::new("Cluster1", "2131:0:0:1000::/59".parse()?));
+    /// assert_eq!(farm.cluster_of(&farm.servers[0]).unwrap().name, "Cluster1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cluster_of(&self, server: &Server) -> Option<&EntryPoint> {
+        let name = server.entry_point.as_deref()?;
+        self.entry_points
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
     }
 }

@@ -7,6 +7,7 @@ use manageout::{Farm, Severity};
 const FARMS: &[&str] = &[
     "../examples/seed-fixed.toml",
     "../examples/multisite.toml",
+    "../examples/cluster.toml",
     "tests/fixtures/valid/partition-rd.toml",
 ];
 

@@ -18,9 +18,10 @@ use manageout_test_support::shell::{run_bash, split_script};
 use manageout_test_support::tmsh::Token;
 use proptest::prelude::*;
 
-const EXAMPLES: [&str; 3] = [
+const EXAMPLES: [&str; 4] = [
     "../examples/seed-fixed.toml",
     "../examples/multisite.toml",
+    "../examples/cluster.toml",
     "tests/fixtures/valid/partition-rd.toml",
 ];
 

@@ -199,9 +199,11 @@ impl Checker<'_> {
                 format!("servers {names} share the {what} `{prefix}`"),
             )
             .with_help(if second.kind == RouteKind::Client {
-                "a shared ClientIPv6Prefix is the cluster-wide prefix of a load-balanced entry point: list the entry point once, with the internal VIP as address (or give each node its own /64 inside it); servers in separate entry points must have distinct prefixes"
+                format!(
+                    "a ClientIPv6Prefix every node shows alike is the cluster-wide prefix of a load-balanced entry point, and the VIP in front of it reaches a random node, so Manage Out needs each node's own /64: declare the cluster once (`[[entry_point]]` with `name` and `client_prefix = \"{prefix}\"`), set `entry_point` to its name on each node, and give each node its own /64 as client_prefix (`manageout import` each node's Get-DAServer output followed by its `Get-NetRoute -AddressFamily IPv6` listing picks it); servers of separate entry points need distinct prefixes"
+                )
             } else {
-                "one prefix can be routed to only one next hop: give each entry point its own prefix"
+                "one prefix can be routed to only one next hop: give each entry point its own prefix".to_owned()
             })
         };
         let d = d

@@ -12,6 +12,7 @@
 //! May not: read files or text (that is `load`), or build tables and renderings
 //! (they take a [`ValidFarm`]).
 
+mod cluster;
 mod cross;
 mod hints;
 mod teredo;
@@ -251,6 +252,7 @@ fn check_draft(draft: &Draft, sink: &mut Sink) -> Option<Farm> {
     Checker {
         diags: sink,
         host_bits: Vec::new(),
+        shape: cluster::Shape::of(draft),
     }
     .run(draft)
 }
@@ -421,6 +423,8 @@ struct Checker<'d> {
     /// MO012 diagnostics waiting for their help (the nearest free sibling needs
     /// every server's prefixes): server index, field, diagnostic.
     host_bits: Vec<(usize, &'static str, Diagnostic)>,
+    /// What kind of farm this is (load-balanced, multisite).
+    shape: cluster::Shape,
 }
 
 impl Checker<'_> {
@@ -446,12 +450,13 @@ impl Checker<'_> {
             return None;
         }
         let settings = self.settings(draft);
-        let servers: Vec<Checked> = draft
+        let mut servers: Vec<Checked> = draft
             .servers
             .iter()
             .enumerate()
             .map(|(i, s)| self.server(i, s))
             .collect();
+        let entry_points = self.entry_points(draft, &mut servers);
         let routes = self.cross_checks(&servers, settings.internal.as_ref(), draft);
         self.host_bits_help(&servers, &routes, settings.internal.as_ref());
 
@@ -459,6 +464,10 @@ impl Checker<'_> {
         if too_many || draft.unreadable || draft.servers.iter().any(|s| s.unreadable) {
             return None;
         }
+        let entry_points = entry_points
+            .iter()
+            .map(cluster::CheckedEntryPoint::typed)
+            .collect::<Option<Vec<_>>>()?;
         let mut typed = Vec::with_capacity(servers.len());
         for c in servers {
             typed.push(crate::model::Server {
@@ -479,6 +488,7 @@ impl Checker<'_> {
             windows7_clients: settings.windows7_clients,
             bigip,
             servers: typed,
+            entry_points,
         })
     }
 }

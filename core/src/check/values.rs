@@ -43,6 +43,9 @@ impl Checker<'_> {
         });
         let internal = draft.internal_prefix.as_ref().map(|p| {
             let v = self.prefix(p, "farm.internal_prefix", None, None);
+            if v.ok && self.shape.strict().is_some() {
+                self.six_to_four(v.value, "farm.internal_prefix", None, v.span.as_ref());
+            }
             if v.ok && v.value.prefix_len() > 64 {
                 let d = Diagnostic::warning(
                     Code::MO019,
@@ -157,14 +160,21 @@ impl Checker<'_> {
                 ok,
             });
         }
-        c.address = s.address.as_ref().map(|a| self.address(a, server));
+        c.address = s
+            .address
+            .as_ref()
+            .map(|a| self.address_value(a, "address", server));
         c.client_prefix = s.client_prefix.as_ref().map(|p| {
             let mut v = self.prefix(p, "client_prefix", server, Some(index));
             if v.ok {
                 v.ok = self.client_range(&v, "client_prefix", server);
             }
+            // a node's /64 is judged against its entry point's prefix instead
+            let node = self
+                .shape
+                .is_node(s.entry_point.as_ref().map(|e| e.value.as_str()));
             if v.ok {
-                self.client_warnings(&v, server);
+                self.client_warnings(&v, server, node);
             }
             v
         });
@@ -189,29 +199,44 @@ impl Checker<'_> {
         c
     }
 
-    /// MO013 (not routable) and MO016 (documentation) for a server address.
-    fn address(&mut self, a: &Sp<Ipv6Addr>, server: Option<&str>) -> Val<Ipv6Addr> {
+    /// MO013 (not routable), MO016 (documentation) and MO035 (ISATAP where it is
+    /// unsupported) for a server address or an entry point's VIP.
+    pub(super) fn address_value(
+        &mut self,
+        a: &Sp<Ipv6Addr>,
+        field: &str,
+        server: Option<&str>,
+    ) -> Val<Ipv6Addr> {
         let addr = a.value;
+        if let (Some(v4), Some(why)) = (net::isatap_ipv4(addr), self.shape.strict()) {
+            let d = Diagnostic::error(
+                Code::MO035,
+                format!("{field} `{addr}` is an ISATAP address (of IPv4 {v4}), in a farm with {why}"),
+            )
+            .with_server(server)
+            .with_field(field)
+            .with_help("ISATAP is not supported with load balancing or multisite (Microsoft's Remote Access requirements): give the server a native IPv6 address on the intranet");
+            self.push(d, a.span.as_ref());
+            return Val {
+                value: addr,
+                span: a.span.clone(),
+                ok: false,
+            };
+        }
         let ok = match net::not_routable(addr) {
             Some(why) => {
                 let d = Diagnostic::error(
                     Code::MO013,
-                    format!("address `{addr}` is {why}, not a routable unicast address"),
+                    format!("{field} `{addr}` is {why}, not a routable unicast address"),
                 )
                 .with_server(server)
-                .with_field("address")
+                .with_field(field)
                 .with_help("the load balancer forwards to this address: give the server's global or unique-local corporate IPv6 address");
                 self.push(d, a.span.as_ref());
                 false
             }
             None => {
-                self.documentation_warning(
-                    addr,
-                    &addr.to_string(),
-                    "address",
-                    server,
-                    a.span.as_ref(),
-                );
+                self.documentation_warning(addr, &addr.to_string(), field, server, a.span.as_ref());
                 true
             }
         };
@@ -252,7 +277,12 @@ impl Checker<'_> {
     }
 
     /// MO014: a client or VPN prefix must lie where clients can own addresses.
-    fn client_range(&mut self, v: &Val<Ipv6Net>, field: &str, server: Option<&str>) -> bool {
+    pub(super) fn client_range(
+        &mut self,
+        v: &Val<Ipv6Net>,
+        field: &str,
+        server: Option<&str>,
+    ) -> bool {
         let p = v.value;
         let problem = if p.prefix_len() < 32 {
             Some("is shorter than /32 and would cover other networks' address space".to_owned())
@@ -279,9 +309,9 @@ impl Checker<'_> {
         false
     }
 
-    fn client_warnings(&mut self, v: &Val<Ipv6Net>, server: Option<&str>) {
+    fn client_warnings(&mut self, v: &Val<Ipv6Net>, server: Option<&str>, node: bool) {
         let p = v.value;
-        if p.prefix_len() != 59 && p.prefix_len() != 64 {
+        if !node && p.prefix_len() != 59 && p.prefix_len() != 64 {
             let d = Diagnostic::warning(
                 Code::MO015,
                 format!(
@@ -301,16 +331,34 @@ impl Checker<'_> {
             server,
             v.span.as_ref(),
         );
-        if let Some(v4) = net::six_to_four_ipv4(p.network()) {
-            let d = Diagnostic::warning(
-                Code::MO017,
-                format!("client_prefix `{p}` is 6to4-derived (from IPv4 {v4}): the intranet has no native IPv6"),
+        self.six_to_four(p, "client_prefix", server, v.span.as_ref());
+    }
+
+    /// MO017 (a warning) or, in a farm with load balancing or several entry
+    /// points, MO036 (an error): a 6to4-derived prefix.
+    pub(super) fn six_to_four(
+        &mut self,
+        p: Ipv6Net,
+        field: &str,
+        server: Option<&str>,
+        span: Option<&Range<usize>>,
+    ) {
+        let Some(v4) = net::six_to_four_ipv4(p.network()) else {
+            return;
+        };
+        let d = match self.shape.strict() {
+            Some(why) => Diagnostic::error(
+                Code::MO036,
+                format!("{field} `{p}` is 6to4-derived (from IPv4 {v4}), in a farm with {why}"),
             )
-            .with_server(server)
-            .with_field("client_prefix")
-            .with_help("Manage Out behind a load balancer needs native IPv6 on the intranet (ISATAP is unsupported with load balancing and multisite); deploy IPv6 internally and reconfigure the client prefix");
-            self.push(d, v.span.as_ref());
-        }
+            .with_help("6to4 (like ISATAP) is not supported with load balancing or multisite (Microsoft's Remote Access requirements): deploy native IPv6 on the intranet and reconfigure the prefix"),
+            None => Diagnostic::warning(
+                Code::MO017,
+                format!("{field} `{p}` is 6to4-derived (from IPv4 {v4}): the intranet has no native IPv6"),
+            )
+            .with_help("Manage Out behind a load balancer needs native IPv6 on the intranet (ISATAP and 6to4 are unsupported with load balancing and multisite); deploy IPv6 internally and reconfigure the client prefix"),
+        };
+        self.push(d.with_server(server).with_field(field), span);
     }
 
     /// MO016: a value in a documentation range.

@@ -46,6 +46,21 @@ pub(crate) struct DraftServer {
     /// A value was given that could not be read (already reported): the farm is
     /// incomplete, though its other values are still checked.
     pub(crate) unreadable: bool,
+    /// The `[[server]]` table's span.
+    pub(crate) span: Option<Range<usize>>,
+}
+
+/// One `[[entry_point]]` entry: a load-balanced entry point.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DraftEntryPoint {
+    pub(crate) name: Option<Sp<String>>,
+    pub(crate) client_prefix: Option<Sp<Ipv6Net>>,
+    pub(crate) vip: Option<Sp<Ipv6Addr>>,
+    pub(crate) load_balancer: Option<Sp<String>>,
+    /// A value was given that could not be read (already reported).
+    pub(crate) unreadable: bool,
+    /// The `[[entry_point]]` table's span.
+    pub(crate) span: Option<Range<usize>>,
 }
 
 /// The whole farm as written, typed, before the checks.
@@ -59,6 +74,7 @@ pub(crate) struct Draft {
     pub(crate) route_domain: Option<Sp<i64>>,
     pub(crate) monitor: Option<Sp<String>>,
     pub(crate) servers: Vec<DraftServer>,
+    pub(crate) entry_points: Vec<DraftEntryPoint>,
     /// How many `[[server]]` entries the file has (only the first
     /// [`MAX_SERVERS`] are read).
     pub(crate) server_count: usize,
@@ -96,6 +112,19 @@ impl Draft {
                     teredo_prefix: sv.teredo_prefix.map(Sp::bare),
                     vpn_prefix: sv.vpn_prefix.map(Sp::bare),
                     unreadable: false,
+                    span: None,
+                })
+                .collect(),
+            entry_points: farm
+                .entry_points
+                .iter()
+                .map(|e| DraftEntryPoint {
+                    name: s(&e.name),
+                    client_prefix: Some(Sp::bare(e.client_prefix)),
+                    vip: e.vip.map(Sp::bare),
+                    load_balancer: s(e.load_balancer.as_str()),
+                    unreadable: false,
+                    span: None,
                 })
                 .collect(),
             server_count: farm.servers.len(),
@@ -105,7 +134,8 @@ impl Draft {
     }
 }
 
-pub(super) const TOP_KEYS: &[&str] = &["farm", "bigip", "server"];
+pub(super) const TOP_KEYS: &[&str] = &["farm", "bigip", "server", "entry_point"];
+pub(super) const ENTRY_POINT_KEYS: &[&str] = &["name", "client_prefix", "vip", "load_balancer"];
 pub(super) const FARM_KEYS: &[&str] = &["name", "internal_prefix", "windows7_clients"];
 pub(super) const BIGIP_KEYS: &[&str] = &["partition", "vlans", "route_domain", "monitor"];
 pub(super) const SERVER_KEYS: &[&str] = &[
@@ -148,6 +178,7 @@ impl Extractor<'_> {
                     saw_servers = true;
                     self.servers(e, &mut draft);
                 }
+                "entry_point" => self.entry_points(e, &mut draft),
                 // the editor's pointer to the schema (`manageout schema`)
                 "$schema" => {
                     self.string(&e.value, "$schema", None);
@@ -157,6 +188,7 @@ impl Extractor<'_> {
                 }
             }
         }
+        self.missing_client_prefixes(&draft);
         let server_key_wrong = self
             .diags
             .iter()
@@ -259,7 +291,10 @@ impl Extractor<'_> {
     }
 
     fn server(&mut self, node: &Node) -> DraftServer {
-        let mut s = DraftServer::default();
+        let mut s = DraftServer {
+            span: node.span.clone(),
+            ..DraftServer::default()
+        };
         let Some(entries) = self.table(node, "a [[server]] entry", None, "server") else {
             return s;
         };
@@ -305,9 +340,12 @@ impl Extractor<'_> {
                 "client_prefix = \"2131:0:0:1000::/59\"",
             ),
         ] {
-            // a misspelt key already says what is missing
+            // a misspelt key already says what is missing; a node of an entry
+            // point may leave its /64 out (the check says how to find it, or this
+            // draft's end that it is missing after all)
             let given = entries.iter().any(|e| e.key == key) || suggested.contains(&key);
-            if !present && !given {
+            let deferred = key == "client_prefix" && s.entry_point.is_some();
+            if !present && !given && !deferred {
                 let d = Diagnostic::error(Code::MO002,
                     format!("server is missing the required key `{key}`"),
                 )
@@ -320,6 +358,130 @@ impl Extractor<'_> {
             }
         }
         s
+    }
+
+    /// `[[entry_point]]`: the load-balanced entry points, at most [`MAX_SERVERS`].
+    fn entry_points(&mut self, e: &Entry, draft: &mut Draft) {
+        let Kind::Array(items) = &e.value.kind else {
+            let d = Diagnostic::error(
+                Code::MO002,
+                format!(
+                    "`entry_point` must be an array of tables, found {}",
+                    e.value.kind.type_name()
+                ),
+            )
+            .with_field("entry_point")
+            .with_help("write each load-balanced entry point as an `[[entry_point]]` table with name and client_prefix");
+            self.push(d, e.value.span.as_ref());
+            return;
+        };
+        if items.len() > MAX_SERVERS {
+            let d = Diagnostic::error(
+                Code::MO005,
+                format!(
+                    "the farm lists {} entry points; at most {MAX_SERVERS} are accepted",
+                    items.len()
+                ),
+            )
+            .with_field("entry_point")
+            .with_help("declare each load-balanced entry point once");
+            self.push(d, e.key_span.as_ref());
+            draft.unreadable = true;
+        }
+        for item in items.iter().take(MAX_SERVERS) {
+            draft.entry_points.push(self.entry_point(item));
+        }
+    }
+
+    fn entry_point(&mut self, node: &Node) -> DraftEntryPoint {
+        let mut ep = DraftEntryPoint {
+            span: node.span.clone(),
+            ..DraftEntryPoint::default()
+        };
+        let Some(entries) = self.table(node, "an [[entry_point]] entry", None, "entry_point")
+        else {
+            ep.unreadable = true;
+            return ep;
+        };
+        let mut suggested: Vec<&str> = Vec::new();
+        for e in entries {
+            let field = format!("entry_point.{}", e.key);
+            match e.key.as_str() {
+                "name" => ep.name = self.string(&e.value, &field, None),
+                "client_prefix" => {
+                    ep.client_prefix = self.prefix(
+                        &e.value,
+                        "entry_point.client_prefix",
+                        None,
+                        &mut ep.unreadable,
+                    );
+                }
+                "vip" => {
+                    ep.vip = self.address_of(&e.value, "entry_point.vip", None, &mut ep.unreadable)
+                }
+                "load_balancer" => ep.load_balancer = self.string(&e.value, &field, None),
+                _ => {
+                    if let Some(k) =
+                        self.unknown(e, "[[entry_point]]", ENTRY_POINT_KEYS, &field, None)
+                    {
+                        suggested.push(k);
+                    }
+                }
+            }
+        }
+        for (key, present, example) in [
+            ("name", ep.name.is_some(), "name = \"Cluster1\""),
+            (
+                "client_prefix",
+                ep.client_prefix.is_some(),
+                "client_prefix = \"2131:0:0:1000::/59\"",
+            ),
+        ] {
+            let given = entries.iter().any(|e| e.key == key) || suggested.contains(&key);
+            if !present && !given {
+                let d = Diagnostic::error(
+                    Code::MO002,
+                    format!("entry point is missing the required key `{key}`"),
+                )
+                .with_field(format!("entry_point.{key}"))
+                .with_help(format!(
+                    "add `{example}` to this [[entry_point]] table (client_prefix is what every node's `Get-DAServer | ft ClientIPv6Prefix` shows)"
+                ));
+                self.push(d, node.span.as_ref());
+                ep.unreadable = true;
+            }
+        }
+        ep
+    }
+
+    /// A server that names an entry point but has no `client_prefix`: a node of a
+    /// declared `[[entry_point]]` is left to the check (MO027 says how to find its
+    /// /64); any other server is missing a required key.
+    fn missing_client_prefixes(&mut self, draft: &Draft) {
+        let declared: std::collections::HashSet<String> = draft
+            .entry_points
+            .iter()
+            .filter_map(|e| e.name.as_ref().map(|n| n.value.to_ascii_lowercase()))
+            .collect();
+        for s in &draft.servers {
+            let Some(ep) = s.entry_point.as_ref() else {
+                continue;
+            };
+            if s.client_prefix.is_some()
+                || s.unreadable
+                || declared.contains(&ep.value.to_ascii_lowercase())
+            {
+                continue;
+            }
+            let d = Diagnostic::error(Code::MO002, "server is missing the required key `client_prefix`")
+                .with_server(s.name.as_ref().map(|n| n.value.as_str()))
+                .with_field("client_prefix")
+                .with_help(format!(
+                    "add `client_prefix = \"2131:0:0:1000::/59\"` to this [[server]] table (`Get-DAServer | ft ClientIPv6Prefix`), or declare its entry point `{}` with an [[entry_point]] table if it is a node of a load-balanced cluster",
+                    ep.value
+                ));
+            self.push(d, s.span.as_ref());
+        }
     }
 
     fn table<'n>(

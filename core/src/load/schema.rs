@@ -30,6 +30,45 @@ struct FarmFile {
     /// that number.
     #[schemars(length(min = 1, max = 4096))]
     server: Vec<ServerEntry>,
+    /// The load-balanced entry points (clusters), each declared once; their nodes
+    /// are the servers whose `entry_point` names them.
+    #[schemars(length(max = 4096))]
+    entry_point: Option<Vec<EntryPointEntry>>,
+}
+
+/// `[[entry_point]]`: a load-balanced entry point (a cluster of DA servers behind
+/// one internal VIP). Manage Out must reach the node holding a client's tunnel, so
+/// each node is a `[[server]]` with its own address and its own /64.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct EntryPointEntry {
+    /// The entry point's name (EntrypointName): 1 to 63 letters, digits, `.`,
+    /// `_`, `-`. Its nodes set `entry_point` to it.
+    #[schemars(regex(pattern = NAME), example = &"Cluster1")]
+    name: String,
+    /// The cluster-wide ClientIPv6Prefix every node's `Get-DAServer` shows (a /59);
+    /// each node serves its clients from its own /64 inside it.
+    #[schemars(regex(pattern = PREFIX), example = &"2131:0:0:1000::/59")]
+    client_prefix: String,
+    /// The internal VIP of the cluster, for documentation and audit: never a next
+    /// hop for Manage Out.
+    #[schemars(extend("format" = "ipv6"), example = &"2131::10")]
+    vip: Option<String>,
+    /// What spreads the clients over the nodes: `external` (a BIG-IP: up to 32
+    /// nodes, the default) or `nlb` (Windows NLB: up to 8).
+    load_balancer: Option<LoadBalancerKind>,
+}
+
+/// The load balancer kinds.
+#[derive(JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum LoadBalancerKind {
+    /// An external load balancer (a BIG-IP): up to 32 nodes.
+    External,
+    /// Windows Network Load Balancing: up to 8 nodes.
+    Nlb,
 }
 
 /// `[farm]`: settings of the farm as a whole.
@@ -85,11 +124,15 @@ struct ServerEntry {
     #[schemars(extend("format" = "ipv6"), example = &"2131::101")]
     address: String,
     /// ClientIPv6Prefix (IP-HTTPS clients), from `Get-DAServer | ft
-    /// ClientIPv6Prefix`: a /59 for a cluster, a /64 for one server.
+    /// ClientIPv6Prefix`; for a node of a load-balanced entry point, the node's own
+    /// /64 inside the cluster's /59 (the route it publishes on its IP-HTTPS
+    /// interface: `Get-NetRoute -AddressFamily IPv6`). Required, but a node may
+    /// leave it out until its /64 is known (`check` then says how to find it).
     #[schemars(regex(pattern = PREFIX), example = &"2131:0:0:1000::/59")]
-    client_prefix: String,
+    client_prefix: Option<String>,
     /// The entry point (EntrypointName) this server belongs to; a server without
-    /// one is an entry point of its own.
+    /// one is an entry point of its own. A node of a load-balanced entry point names
+    /// its `[[entry_point]]`.
     #[schemars(regex(pattern = NAME))]
     entry_point: Option<String>,
     /// Whether this server advertises Teredo (TeredoState Enabled).
@@ -181,7 +224,7 @@ fn tidy(v: &mut serde_json::Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::draft::{BIGIP_KEYS, FARM_KEYS, SERVER_KEYS, TOP_KEYS};
+    use super::super::draft::{BIGIP_KEYS, ENTRY_POINT_KEYS, FARM_KEYS, SERVER_KEYS, TOP_KEYS};
     use super::*;
 
     fn keys(schema: &serde_json::Value, pointer: &str) -> Vec<String> {
@@ -216,5 +259,27 @@ mod tests {
             keys(&s, "/$defs/ServerEntry/properties"),
             sorted(SERVER_KEYS)
         );
+        assert_eq!(
+            keys(&s, "/$defs/EntryPointEntry/properties"),
+            sorted(ENTRY_POINT_KEYS)
+        );
+    }
+
+    #[test]
+    fn the_schema_lists_every_load_balancer_kind() {
+        let s = farm_file_schema();
+        let kinds = &s["$defs"]["LoadBalancerKind"];
+        let listed: Vec<&str> = match kinds["oneOf"].as_array() {
+            Some(a) => a.iter().filter_map(|k| k["const"].as_str()).collect(),
+            None => kinds["enum"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|k| k.as_str()).collect())
+                .unwrap_or_default(),
+        };
+        let all: Vec<&str> = crate::LoadBalancer::ALL
+            .iter()
+            .map(|l| l.as_str())
+            .collect();
+        assert_eq!(listed, all, "{kinds:#}");
     }
 }

@@ -110,10 +110,19 @@ pub(crate) fn create_commands(plan: &Plan<'_>) -> Vec<(String, Vec<Vec<Tok>>)> {
             }
             cmds.push(vs);
         }
-        out.push((
-            format!("{}: corporate address {addr}", sp.server.name),
-            cmds,
-        ));
+        let title = match plan.farm.cluster_of(sp.server) {
+            Some(c) => format!(
+                "{}: node of load-balanced entry point {} ({}{}), its own address {addr}",
+                sp.server.name,
+                c.name,
+                c.client_prefix,
+                c.vip
+                    .map(|v| format!(", VIP {v} not used"))
+                    .unwrap_or_default()
+            ),
+            None => format!("{}: corporate address {addr}", sp.server.name),
+        };
+        out.push((title, cmds));
     }
     out
 }

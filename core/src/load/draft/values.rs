@@ -141,7 +141,19 @@ impl Extractor<'_> {
         server: Option<&str>,
         unreadable: &mut bool,
     ) -> Option<Sp<Ipv6Addr>> {
-        let text = self.string(node, "address", server)?;
+        self.address_of(node, "address", server, unreadable)
+    }
+
+    /// An IPv6 address in `field` (a server's `address`, an entry point's `vip`):
+    /// MO010 when it does not parse.
+    pub(super) fn address_of(
+        &mut self,
+        node: &Node,
+        field: &str,
+        server: Option<&str>,
+        unreadable: &mut bool,
+    ) -> Option<Sp<Ipv6Addr>> {
+        let text = self.string(node, field, server)?;
         match net::parse_address(&text.value) {
             Ok(a) => Some(Sp {
                 value: a,
@@ -173,7 +185,7 @@ impl Extractor<'_> {
                 };
                 let d = Diagnostic::error(Code::MO010, message)
                     .with_server(server)
-                    .with_field("address")
+                    .with_field(field)
                     .with_help(help);
                 self.push(d, text.span.as_ref());
                 None
