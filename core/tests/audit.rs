@@ -30,10 +30,11 @@ fn findings(report: &audit::AuditReport) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn every_fixture_reports_exactly_its_planted_mistakes_with_their_lines() {
-    let farm = farm("../examples/seed-fixed.toml");
-    let expected = std::fs::read_to_string(format!("{DIR}/EXPECTED")).unwrap();
+/// Every `.conf` in `dir` is listed in its `EXPECTED` and audits (against
+/// `farm`) to exactly the findings listed there.
+fn audit_fixtures(dir: &str, farm: &str) {
+    let farm = self::farm(farm);
+    let expected = std::fs::read_to_string(format!("{dir}/EXPECTED")).unwrap();
     let mut checked = 0;
     for line in expected
         .lines()
@@ -41,11 +42,18 @@ fn every_fixture_reports_exactly_its_planted_mistakes_with_their_lines() {
     {
         let (file, codes) = line.split_once(':').unwrap();
         let want: Vec<&str> = codes.split_whitespace().collect();
-        let report = audit::audit(&farm, &[source(file)]);
-        assert_eq!(findings(&report), want, "{file}");
+        let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+        let report = audit::audit(
+            &farm,
+            &[Source {
+                name: file.to_owned(),
+                text,
+            }],
+        );
+        assert_eq!(findings(&report), want, "{dir}/{file}");
         checked += 1;
     }
-    let fixtures = std::fs::read_dir(DIR)
+    let fixtures = std::fs::read_dir(dir)
         .unwrap()
         .filter(|e| {
             e.as_ref()
@@ -55,7 +63,17 @@ fn every_fixture_reports_exactly_its_planted_mistakes_with_their_lines() {
                 .is_some_and(|x| x == "conf")
         })
         .count();
-    assert_eq!(checked, fixtures, "EXPECTED must list every fixture");
+    assert_eq!(checked, fixtures, "{dir}/EXPECTED must list every fixture");
+}
+
+#[test]
+fn every_fixture_reports_exactly_its_planted_mistakes_with_their_lines() {
+    audit_fixtures(DIR, "../examples/seed-fixed.toml");
+}
+
+#[test]
+fn every_cluster_mistake_is_found_with_its_line() {
+    audit_fixtures(&format!("{DIR}/cluster"), "../examples/cluster.toml");
 }
 
 #[test]
@@ -63,6 +81,7 @@ fn the_rendered_bigip_conf_of_every_example_farm_audits_clean() {
     for path in [
         "../examples/seed-fixed.toml",
         "../examples/multisite.toml",
+        "../examples/cluster.toml",
         "tests/fixtures/valid/partition-rd.toml",
     ] {
         let farm = farm(path);

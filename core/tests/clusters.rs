@@ -6,6 +6,8 @@ use std::net::Ipv6Addr;
 
 use manageout::render::{Options, Target, render};
 use manageout::{EntryPoint, Farm, LoadBalancer, Server, ValidFarm, explain};
+use manageout_test_support::intended::{tmsh_reading, w, words};
+use manageout_test_support::tmsh::Token;
 
 fn cluster() -> ValidFarm {
     Farm::from_file("../examples/cluster.toml")
@@ -282,5 +284,52 @@ fn a_file_without_entry_points_keeps_its_meaning() {
     for path in ["../examples/seed-fixed.toml", "../examples/multisite.toml"] {
         let farm = Farm::from_file(path).unwrap().into_valid_farm().unwrap();
         assert!(farm.entry_points.is_empty(), "{path}");
+    }
+}
+
+#[test]
+fn audit_of_a_59_to_the_vip_says_why_and_fix_replaces_it_by_one_virtual_per_node() {
+    let farm = cluster();
+    let dir = "tests/fixtures/audit/cluster";
+    let text = std::fs::read_to_string(format!("{dir}/whole-59-to-vip.conf")).unwrap();
+    let report = manageout::audit::audit(
+        &farm,
+        &[manageout::Source {
+            name: "bigip.conf".into(),
+            text,
+        }],
+    );
+    let mo116 = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "MO116")
+        .unwrap();
+    assert!(
+        mo116.message.contains("2131::10 (the VIP)"),
+        "{}",
+        mo116.message
+    );
+    assert!(mo116.message.contains("Cluster1"), "{}", mo116.message);
+    let help = mo116.help.as_deref().unwrap();
+    assert!(help.contains("DA-NODE1, DA-NODE2"), "{help}");
+    let fix = report.fix(&farm);
+    let commands = tmsh_reading(&fix);
+    let deletes: Vec<&Vec<Token>> = commands
+        .iter()
+        .filter(|c| c.first() == Some(&w("delete")))
+        .collect();
+    assert_eq!(
+        deletes,
+        [&words("delete ltm virtual /Common/Cluster1_manage_out")],
+        "{fix}"
+    );
+    for node in ["DA-NODE1", "DA-NODE2"] {
+        let name = w(format!("/Common/contoso_{node}_client"));
+        assert!(
+            commands
+                .iter()
+                .any(|c| c.starts_with(&words("create ltm virtual")) && c.get(3) == Some(&name)),
+            "{node} is not created:\n{fix}"
+        );
     }
 }

@@ -173,6 +173,7 @@ pub fn audit(farm: &ValidFarm, configs: &[Source]) -> AuditReport {
         .filter(|v| v.dest.is_some() && v.route_domain == farm_rd)
         .collect();
     rules::duplicates(&mut report, &located, &ours);
+    let ours = rules::whole_clusters(&mut report, &located, farm, &config, ours);
     rules::routes(&mut report, &located, &config, &routes, &ours);
     rules::stale(&mut report, &located, farm, &config, &routes, &ours);
     // nothing is skipped silently

@@ -1,7 +1,8 @@
 //! The rules of an audit over the whole configuration, one function per finding:
 //! unbalanced braces (MO100), a farm prefix no virtual serves (MO101), duplicates
-//! (MO112), stale virtuals (MO111), unreadable destinations (MO115) and names
-//! `--fix` cannot write (MO114). What one serving virtual must be is in
+//! (MO112), a virtual for a whole load-balanced entry point (MO116), stale
+//! virtuals (MO111), unreadable destinations (MO115) and names `--fix` cannot
+//! write (MO114). What one serving virtual must be is in
 //! [`serving`](super::serving).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,6 +59,82 @@ pub(super) fn duplicates(report: &mut AuditReport, located: &Located<'_>, ours: 
             .delete_virtuals
             .insert(v.path.clone(), Code::MO112.as_str().into());
     }
+}
+
+/// MO116: a virtual whose destination is a declared cluster's whole prefix (the
+/// /59 every node's Get-DAServer shows) sends Manage Out to the VIP or to one
+/// node, so the clients of every other node fail. It is deleted by `--fix` (each
+/// node's own virtual is created instead) and returned apart from the virtuals the
+/// farm's routes are checked against, so that a node's /64 it covers is reported
+/// missing (MO101), not as a wrong virtual.
+pub(super) fn whole_clusters<'a, 'c>(
+    report: &mut AuditReport,
+    located: &Located<'_>,
+    farm: &ValidFarm,
+    config: &Config<'_>,
+    ours: Vec<&'a Virtual<'c>>,
+) -> Vec<&'a Virtual<'c>> {
+    let (whole, rest): (Vec<&Virtual<'_>>, Vec<&Virtual<'_>>) = ours.into_iter().partition(|v| {
+        farm.entry_points
+            .iter()
+            .any(|e| v.net() == Some(e.client_prefix))
+    });
+    for v in whole {
+        let Some(e) = farm
+            .entry_points
+            .iter()
+            .find(|e| v.net() == Some(e.client_prefix))
+        else {
+            continue;
+        };
+        let members: Vec<String> = v
+            .stanza
+            .value("pool")
+            .and_then(|p| config.pools.get(&full_path(p, v.folder())))
+            .map(|p| {
+                p.members
+                    .iter()
+                    .filter_map(|m| m.address)
+                    .map(|a| match (a, e.vip) {
+                        (IpAddr::V6(a), Some(vip)) if a == vip => format!("{a} (the VIP)"),
+                        (a, _) => a.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let to = if members.is_empty() {
+            String::new()
+        } else {
+            format!(" to {}", members.join(", "))
+        };
+        let nodes: Vec<&str> = farm
+            .servers
+            .iter()
+            .filter(|s| farm.cluster_of(s) == Some(e))
+            .map(|s| s.name.as_str())
+            .collect();
+        let d = Diagnostic::error(
+            Code::MO116,
+            format!(
+                "virtual {} forwards the whole prefix {} of load-balanced entry point {}{to}: the load balancer picks a node at random, so Manage Out to the clients of every other node fails",
+                v.path, e.client_prefix, e.name
+            ),
+        )
+        .with_field("destination")
+        .with_help(format!(
+            "delete it and give each node ({}) a network virtual for its own /64 with a pool whose member is the node's own address (`manageout audit --fix`, or `manageout render --target tmsh`)",
+            if nodes.is_empty() { "none declared in the farm".to_owned() } else { nodes.join(", ") }
+        ));
+        let span = v
+            .stanza
+            .child("destination")
+            .map_or_else(|| v.stanza.span.clone(), |c| c.span.clone());
+        report.push(located.at(d, v.file, &span));
+        report
+            .delete_virtuals
+            .insert(v.path.clone(), Code::MO116.as_str().into());
+    }
+    rest
 }
 
 /// MO101 for a farm prefix no virtual serves, and the checks of every virtual
