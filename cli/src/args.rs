@@ -117,20 +117,27 @@ pub(crate) enum Command {
         format: Format,
     },
     /// Turn Get-DAServer / Get-RemoteAccess output (Format-List, Format-Table or
-    /// JSON) into a farm file, printed on stdout and checked.
+    /// JSON) into a farm file, printed on stdout and checked. For a load-balanced
+    /// cluster, give each node's route listing (Get-NetRoute -AddressFamily IPv6,
+    /// or netsh interface ipv6 show route) right after its Get-DAServer output:
+    /// the node's own /64 is taken from it.
     #[command(after_help = "Examples:
   manageout import da1.txt da2.txt --name DA1 --address 2131::101 --name DA2 --address 2131::201
-  Invoke-Command ... | ConvertTo-Json  (saved as da.json): manageout import da.json --address 2131::101")]
+  Invoke-Command ... | ConvertTo-Json  (saved as da.json): manageout import da.json --address 2131::101
+  a cluster, each node's routes after its Get-DAServer output (Get-RemoteAccessLoadBalancer output optional):
+  manageout import n1.txt n1-routes.txt lb.txt n2.txt n2-routes.txt --name N1 --address 2131::11 --name N2 --address 2131::12")]
     Import {
-        /// Output files of Get-DAServer or Get-RemoteAccess, one or more records
-        /// each; `-` for standard input.
+        /// Output files of Get-DAServer or Get-RemoteAccess (one or more records
+        /// each), each optionally followed by that node's route listing and by
+        /// Get-RemoteAccessLoadBalancer output; `-` for standard input.
         #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
         files: Vec<Input>,
         /// Name of each imported record, in input order (default: PSComputerName,
         /// or DA1, DA2, ...).
         #[arg(long = "name", value_name = "NAME")]
         names: Vec<String>,
-        /// Corporate-facing IPv6 address of each imported record, in input order.
+        /// Corporate-facing IPv6 address of each imported record, in input order
+        /// (a cluster node's own dedicated address, not the VIP).
         #[arg(long = "address", value_name = "ADDR")]
         addresses: Vec<String>,
     },

@@ -349,7 +349,7 @@ impl Ctx {
     }
 
     fn import(&mut self, files: &[Input], names: &[String], addresses: &[String]) -> Outcome {
-        use manageout::import::{Pair, pair, parse};
+        use manageout::import::{ImportError, Pair, assemble, read};
         if !names.is_empty() && names.len() != addresses.len() {
             return Err(usage(format!(
                 "{} --name but {} --address given; give them in pairs, one pair per imported record",
@@ -365,12 +365,12 @@ impl Ctx {
                 address: Some(address),
             });
         }
-        let mut records = Vec::new();
+        let mut inputs = Vec::new();
         let mut sources: Vec<String> = Vec::new();
         for input in files {
             let (bytes, name) = self.read(input)?;
-            match parse(&bytes, &name) {
-                Ok(r) => records.extend(r),
+            match read(&bytes, &name) {
+                Ok(i) => inputs.push((name.clone(), i)),
                 Err(e) => {
                     eprintln!("error: {}", escaped(&e.to_string()));
                     return Ok(ExitCode::from(FAILURE));
@@ -379,7 +379,14 @@ impl Ctx {
             sources.push(name);
         }
         let source_refs: Vec<&str> = sources.iter().map(String::as_str).collect();
-        let imported = pair(&records, &pairs).map_err(|e| usage(e.to_string()))?;
+        let imported = match assemble(&inputs, &pairs) {
+            Ok(farm) => farm,
+            Err(e @ ImportError::Unpaired { .. }) => return Err(usage(e.to_string())),
+            Err(e) => {
+                eprintln!("error: {}", escaped(&e.to_string()));
+                return Ok(ExitCode::from(FAILURE));
+            }
+        };
         for note in &imported.notes {
             eprintln!("note: {}", escaped(note));
         }

@@ -381,7 +381,7 @@ fn import_with_too_few_pairs_exits_2_naming_the_record() {
 }
 
 #[test]
-fn import_of_a_cluster_flags_the_shared_prefix() {
+fn import_of_a_cluster_without_route_listings_says_how_to_find_each_nodes_64() {
     let out = run(
         &[
             "import",
@@ -394,8 +394,95 @@ fn import_of_a_cluster_flags_the_shared_prefix() {
         None,
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).contains("name = \"DA2\""));
-    assert!(text(&out.stderr).contains("error[MO022]"));
+    let toml = text(&out.stdout);
+    assert!(
+        toml.contains("[[entry_point]]") && toml.contains("name = \"DA2\""),
+        "{toml}"
+    );
+    let e = text(&out.stderr);
+    assert_eq!(e.matches("error[MO027]").count(), 2, "{e}");
+    assert!(
+        e.contains("On DA2 run `Get-NetRoute -AddressFamily IPv6"),
+        "{e}"
+    );
+    assert!(!e.contains("MO022"), "{e}");
+}
+
+#[test]
+fn import_of_two_nodes_with_their_route_listings_renders_tmsh_forwarding_each_64_to_its_node() {
+    let dir = "core/tests/fixtures/import";
+    let files = [
+        "node1-get-daserver-fl.txt",
+        "node1-get-netroute-fl.txt",
+        "get-remoteaccessloadbalancer-external-fl.txt",
+        "node2-get-daserver-ft.txt",
+        "node2-netsh-show-route.txt",
+    ]
+    .map(|f| format!("{dir}/{f}"));
+    let mut args: Vec<&str> = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend([
+        "--name",
+        "N1",
+        "--address",
+        "2131::11",
+        "--name",
+        "N2",
+        "--address",
+        "2131::12",
+    ]);
+    let out = run(&args, None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "",
+        "a complete import has nothing to say"
+    );
+    let farm = text(&out.stdout);
+    assert!(
+        farm.contains("vip = \"2131::10\"") && farm.contains("load_balancer = \"external\""),
+        "{farm}"
+    );
+    let out = run(&["render", "-", "--target", "tmsh"], Some(&farm));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let tmsh = text(&out.stdout);
+    for (node, net, member) in [
+        ("N1", "2131:0:0:1000::", "2131::11"),
+        ("N2", "2131:0:0:1001::", "2131::12"),
+    ] {
+        assert!(
+            tmsh.contains(&format!("create ltm pool /Common/manageout_{node}_pool description '\"manageout:manageout pool of DA server {node}\"' members replace-all-with {{ {member}.0 {{ address {member} }} }}")),
+            "{tmsh}"
+        );
+        assert!(
+            tmsh.contains(&format!("destination /Common/{net}.any mask ffff:ffff:ffff:ffff:: ip-protocol any profiles replace-all-with {{ /Common/fastL4 }} pool /Common/manageout_{node}_pool ")),
+            "{tmsh}"
+        );
+    }
+}
+
+#[test]
+fn import_of_a_listing_without_the_nodes_64_exits_1_naming_the_node_and_what_was_seen() {
+    let dir = "core/tests/fixtures/import";
+    let out = run(
+        &[
+            "import",
+            &format!("{dir}/node1-get-daserver-fl.txt"),
+            &format!("{dir}/netroute-other-site.txt"),
+            "--name",
+            "N1",
+            "--address",
+            "2131::11",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "", "nothing half-made on stdout");
+    let e = text(&out.stderr);
+    assert!(
+        e.starts_with("error: node N1 of 2131:0:0:1000::/59 (core/tests/fixtures/import/netroute-other-site.txt): its published IP-HTTPS /64 2131:0:0:2000::/64 lies outside"),
+        "{e}"
+    );
 }
 
 #[test]

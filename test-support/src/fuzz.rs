@@ -147,32 +147,55 @@ pub fn prefix_map_diff(data: &[u8]) {
     }
 }
 
-/// `import_daserver`: arbitrary bytes (UTF-8, UTF-16, binary) give records or an
-/// error, never a panic; imported records make a farm file that parses.
+/// `import_daserver`: arbitrary bytes (UTF-8, UTF-16, binary), cut at each NUL
+/// byte into up to four inputs of `manageout import` (Get-DAServer output, route
+/// listings, Get-RemoteAccessLoadBalancer output), give a farm or an error, never
+/// a panic; an imported farm file parses, with exactly the records' servers and
+/// only valid names.
 pub fn import_daserver(data: &[u8]) {
-    let Ok(records) = import::parse(data, "fuzz.txt") else {
-        return;
-    };
-    let pairs: Vec<import::Pair> = (0..records.len())
+    let mut inputs = Vec::new();
+    for (i, part) in data.splitn(4, |b| *b == 0).enumerate() {
+        let name = format!("fuzz{i}.txt");
+        match import::read(part, &name) {
+            Ok(input) => inputs.push((name, input)),
+            Err(e) => {
+                let _ = e.to_string();
+                return;
+            }
+        }
+    }
+    let records: usize = inputs
+        .iter()
+        .map(|(_, i)| match i {
+            import::Input::Servers(r) => r.len(),
+            _ => 0,
+        })
+        .sum();
+    let pairs: Vec<import::Pair> = (0..records)
         .map(|i| import::Pair {
             name: None,
             address: Some(Ipv6Addr::from(0x2131_u128 << 112 | (i as u128 + 1))),
         })
         .collect();
-    if let Ok(imported) = import::pair(&records, &pairs) {
-        let toml = imported.to_toml(&["fuzz.txt"]);
-        let report = Farm::from_toml_str(&toml, "imported.toml");
-        check_report(&report);
-        // whatever the records held, the farm file has exactly their servers and
-        // keys (no injected table or key) and only valid names
-        for d in &report.diagnostics {
-            assert!(
-                !matches!(d.code.as_str(), "MO001" | "MO002" | "MO003" | "MO018"),
-                "{d:?}\n{toml}"
-            );
+    match import::assemble(&inputs, &pairs) {
+        Ok(imported) => {
+            let toml = imported.to_toml(&["fuzz.txt"]);
+            let report = Farm::from_toml_str(&toml, "imported.toml");
+            check_report(&report);
+            // whatever the inputs held, the farm file has exactly their servers
+            // and keys (no injected table or key) and only valid names
+            for d in &report.diagnostics {
+                assert!(
+                    !matches!(d.code.as_str(), "MO001" | "MO002" | "MO003" | "MO018"),
+                    "{d:?}\n{toml}"
+                );
+            }
+            if let Some(farm) = report.farm() {
+                assert_eq!(farm.servers.len(), records);
+            }
         }
-        if let Some(farm) = report.farm() {
-            assert_eq!(farm.servers.len(), records.len());
+        Err(e) => {
+            let _ = e.to_string();
         }
     }
 }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ImportError, Record};
 use crate::diagnostic::shown;
+use crate::model::LoadBalancer;
 use crate::names;
 
 /// The name and corporate IPv6 address of one imported server.
@@ -30,14 +31,31 @@ pub struct ImportedServer {
     pub name: String,
     /// Its address, when one was given.
     pub address: Option<Ipv6Addr>,
-    /// `ClientIPv6Prefix` as written.
-    pub client_prefix: String,
+    /// `ClientIPv6Prefix` as written; for a node of a load-balanced entry point
+    /// its own /64 from its route listing (`None` when no listing was given).
+    pub client_prefix: Option<String>,
     /// `EntrypointName`, made valid.
     pub entry_point: Option<String>,
     /// `TeredoState`.
     pub teredo: Option<bool>,
     /// `IPv6Prefix` (VPN).
     pub vpn_prefix: Option<String>,
+    /// Where a value came from other than its Get-DAServer record (a node's /64
+    /// from its route listing), for a comment in the farm file.
+    pub origin: Option<String>,
+}
+
+/// One load-balanced entry point, as the farm file's `[[entry_point]]` will hold it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedEntryPoint {
+    /// Its name: the nodes' EntrypointName, else `Cluster<n>`.
+    pub name: String,
+    /// The prefix every node's Get-DAServer shows (the cluster's /59).
+    pub client_prefix: String,
+    /// The internal VIP, from Get-RemoteAccessLoadBalancer.
+    pub vip: Option<Ipv6Addr>,
+    /// The load balancer, from Get-RemoteAccessLoadBalancer (else external).
+    pub load_balancer: Option<LoadBalancer>,
 }
 
 /// A farm made of imported records: check it like any farm
@@ -50,6 +68,8 @@ pub struct ImportedFarm {
     pub internal_prefix: Option<String>,
     /// Every record's `InternalIPv6Prefix`, when they disagree.
     pub internal_conflict: Vec<String>,
+    /// The load-balanced entry points ([`assemble`](super::assemble)).
+    pub entry_points: Vec<ImportedEntryPoint>,
     /// The servers, in record order.
     pub servers: Vec<ImportedServer>,
     /// What the import changed, one sentence each (for stderr, or a warning).
@@ -134,18 +154,20 @@ pub fn pair(records: &[Record], pairs: &[Pair]) -> Result<ImportedFarm, ImportEr
                 (None, None) => format!("DA{}", i + 1),
             },
             address: p.address,
-            client_prefix: r.client_prefix.clone(),
+            client_prefix: Some(r.client_prefix.clone()),
             entry_point: r
                 .entry_point
                 .as_ref()
                 .map(|ep| record_name(ep, "EntrypointName", i + 1, &mut notes, "")),
             teredo: r.teredo,
             vpn_prefix: r.vpn_prefix.clone(),
+            origin: None,
         })
         .collect();
     Ok(ImportedFarm {
         internal_prefix,
         internal_conflict,
+        entry_points: Vec::new(),
         servers,
         notes,
     })
@@ -181,6 +203,25 @@ impl ImportedFarm {
         if let Some(p) = &self.internal_prefix {
             root.insert("farm".into(), json!({ "internal_prefix": p }));
         }
+        if !self.entry_points.is_empty() {
+            let eps: Vec<Value> = self
+                .entry_points
+                .iter()
+                .map(|e| {
+                    let mut m = Map::new();
+                    m.insert("name".into(), json!(e.name));
+                    m.insert("client_prefix".into(), json!(e.client_prefix));
+                    if let Some(v) = e.vip {
+                        m.insert("vip".into(), json!(v.to_string()));
+                    }
+                    if let Some(lb) = e.load_balancer {
+                        m.insert("load_balancer".into(), json!(lb.as_str()));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            root.insert("entry_point".into(), Value::Array(eps));
+        }
         let servers: Vec<Value> = self
             .servers
             .iter()
@@ -190,7 +231,9 @@ impl ImportedFarm {
                 if let Some(a) = s.address {
                     m.insert("address".into(), json!(a.to_string()));
                 }
-                m.insert("client_prefix".into(), json!(s.client_prefix));
+                if let Some(p) = &s.client_prefix {
+                    m.insert("client_prefix".into(), json!(p));
+                }
                 if let Some(ep) = &s.entry_point {
                     m.insert("entry_point".into(), json!(ep));
                 }
@@ -229,13 +272,41 @@ impl ImportedFarm {
             }
             let _ = writeln!(s, "internal_prefix = {}", toml_string(p));
         }
+        for e in &self.entry_points {
+            s.push_str("\n[[entry_point]]\n");
+            let _ = writeln!(s, "name = {}", toml_string(&e.name));
+            let _ = writeln!(
+                s,
+                "client_prefix = {}   # what every node's Get-DAServer shows",
+                toml_string(&e.client_prefix)
+            );
+            if let Some(v) = e.vip {
+                let _ = writeln!(s, "vip = {}", toml_string(&v.to_string()));
+            }
+            if let Some(lb) = e.load_balancer {
+                let _ = writeln!(s, "load_balancer = {}", toml_string(lb.as_str()));
+            }
+        }
         for sv in &self.servers {
             s.push_str("\n[[server]]\n");
             let _ = writeln!(s, "name = {}", toml_string(&sv.name));
             if let Some(a) = sv.address {
                 let _ = writeln!(s, "address = {}", toml_string(&a.to_string()));
             }
-            let _ = writeln!(s, "client_prefix = {}", toml_string(&sv.client_prefix));
+            match (&sv.client_prefix, &sv.origin) {
+                (Some(p), Some(o)) => {
+                    let _ = writeln!(
+                        s,
+                        "client_prefix = {}   # {}",
+                        toml_string(p),
+                        toml_comment(o)
+                    );
+                }
+                (Some(p), None) => {
+                    let _ = writeln!(s, "client_prefix = {}", toml_string(p));
+                }
+                (None, _) => {}
+            }
             if let Some(ep) = &sv.entry_point {
                 let _ = writeln!(s, "entry_point = {}", toml_string(ep));
             }

@@ -8,7 +8,10 @@ use super::{ImportError, Record, list_value, record_of};
 
 /// Looks a property up without case, at top level, under `ServerConfiguration`, or
 /// in a CIM `CimInstanceProperties` array of `{Name, Value}`.
-fn json_property<'v>(obj: &'v serde_json::Map<String, Value>, name: &str) -> Option<&'v Value> {
+pub(super) fn json_property<'v>(
+    obj: &'v serde_json::Map<String, Value>,
+    name: &str,
+) -> Option<&'v Value> {
     let direct = |o: &'v serde_json::Map<String, Value>| {
         o.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -38,7 +41,7 @@ fn json_property<'v>(obj: &'v serde_json::Map<String, Value>, name: &str) -> Opt
         })
 }
 
-fn json_strings(v: &Value) -> Vec<String> {
+pub(super) fn json_strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => list_value(s),
         Value::Array(a) => a.iter().flat_map(json_strings).collect(),
@@ -88,8 +91,9 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Vec<Record>, ImportError> 
         return Err(ImportError::NotDaOutput {
             file: file.to_owned(),
             found: format!(
-                "JSON with {} object(s) and no ClientIPv6Prefix (first object's keys: {}); if it came from Get-DAServer, use `ConvertTo-Json -Depth 4` so ServerConfiguration is not truncated",
+                "JSON with {} object(s) and no ClientIPv6Prefix, {} (first object's keys: {}); if it came from Get-DAServer, use `ConvertTo-Json -Depth 4` so ServerConfiguration is not truncated",
                 objects.len(),
+                super::describe(&keys),
                 if keys.is_empty() {
                     "none".to_owned()
                 } else {

@@ -12,18 +12,45 @@
 //! ([`pair`]): structured farm data, written out as TOML by
 //! [`ImportedFarm::to_toml`] and checked like any farm file.
 //!
+//! A load-balanced cluster is imported from each node's Get-DAServer output
+//! followed by its route listing (`Get-NetRoute -AddressFamily IPv6` or `netsh
+//! interface ipv6 show route`, where the node's own /64 is the route it publishes
+//! on its IP-HTTPS interface) and, optionally, `Get-RemoteAccessLoadBalancer`
+//! output (the load balancer and the VIP): [`read`] tells the inputs apart,
+//! [`assemble`] pairs them (see `cluster` for the rule).
+//!
 //! Modules: `text` reads Format-List and Format-Table output, `json`
-//! `ConvertTo-Json` output, `farm` pairs records with names and addresses.
+//! `ConvertTo-Json` output, `routes` route listings, `balancer`
+//! Get-RemoteAccessLoadBalancer output, `farm` pairs records with names and
+//! addresses, `cluster` makes load-balanced entry points of them.
 //!
 //! Owns: reading PowerShell output and pairing records into farm data. May not:
 //! trust a name it reads (each goes through [`names`](crate::names)), or validate
 //! the farm itself (the result is checked like any farm file).
 
+mod balancer;
+mod cluster;
 mod farm;
 mod json;
+mod routes;
 mod text;
 
-pub use farm::{ImportedFarm, ImportedServer, Pair, pair};
+pub use balancer::Balancer;
+pub use cluster::assemble;
+pub use farm::{ImportedEntryPoint, ImportedFarm, ImportedServer, Pair, pair};
+pub use routes::{NodePrefixProblem, Route, is_iphttps, node_prefix};
+
+/// One input of `manageout import`, told apart by its content ([`read`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Input {
+    /// Get-DAServer / Get-RemoteAccess output: one record per server.
+    Servers(Vec<Record>),
+    /// A node's route listing (Get-NetRoute or `netsh interface ipv6 show route`).
+    Routes(Vec<Route>),
+    /// Get-RemoteAccessLoadBalancer output.
+    Balancer(Balancer),
+}
 
 /// One DA server's (or entry point's) settings, as found in the output.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -77,6 +104,75 @@ pub enum ImportError {
         len: usize,
         /// The limit, [`MAX_LINE_LEN`].
         max: usize,
+    },
+    /// A route listing or load balancer output with no Get-DAServer output before it.
+    #[error(
+        "{file}: a {what} given before any Get-DAServer output: it belongs to the Get-DAServer output just before it on the command line (`manageout import node1.txt node1-routes.txt node2.txt node2-routes.txt ...`)"
+    )]
+    Unattached {
+        /// The input's name.
+        file: String,
+        /// What it is.
+        what: &'static str,
+    },
+    /// A route listing's computer name differs from its Get-DAServer output's.
+    #[error(
+        "{file} is the route listing of {computer}, but the Get-DAServer output before it ({server_file}) is {server_computer}'s: give each node's listing right after its own Get-DAServer output"
+    )]
+    ComputerMismatch {
+        /// The listing's name.
+        file: String,
+        /// The computer name(s) it carries.
+        computer: String,
+        /// The Get-DAServer output's name.
+        server_file: String,
+        /// Its computer name.
+        server_computer: String,
+    },
+    /// A listing after a Get-DAServer output of several records names no record.
+    #[error(
+        "{file}: routes of {} cannot be matched to one of the {records} records of {server_file}: with a Get-DAServer output of several nodes, the routes must carry PSComputerName (`Invoke-Command -ComputerName N1,N2 {{ Get-NetRoute -AddressFamily IPv6 }} | ConvertTo-Json`) naming those nodes, or give one Get-DAServer output and listing per node",
+        computer.as_deref().map_or_else(|| "an unnamed computer".to_owned(), |c| format!("computer {}", crate::diagnostic::shown(c)))
+    )]
+    Unmatched {
+        /// The listing's name.
+        file: String,
+        /// The computer name of the routes not matched.
+        computer: Option<String>,
+        /// The Get-DAServer output's name.
+        server_file: String,
+        /// How many records it holds.
+        records: usize,
+    },
+    /// Two route listings for one record.
+    #[error("record {record} has two route listings, {first} and {second}: give one per node")]
+    TwoListings {
+        /// The 1-based record.
+        record: usize,
+        /// The first listing.
+        first: String,
+        /// The second.
+        second: String,
+    },
+    /// A node's /64 could not be taken from its listing.
+    #[error("node {node} of {cluster} ({file}): {problem}")]
+    NodePrefix {
+        /// The node's name.
+        node: String,
+        /// The listing's name.
+        file: String,
+        /// The cluster's prefix.
+        cluster: ipnet::Ipv6Net,
+        /// What was seen.
+        problem: NodePrefixProblem,
+    },
+    /// Get-RemoteAccessLoadBalancer output that shows no load balancing.
+    #[error(
+        "{file}: Get-RemoteAccessLoadBalancer shows no load balancing (ThirdPartyLoadBalancer Disabled and no NLB node): leave it out for a single server, or save it on a node of the cluster"
+    )]
+    NoLoadBalancing {
+        /// The input's name.
+        file: String,
     },
     /// The number of name/address pairs differs from the number of records.
     #[error(
@@ -148,6 +244,36 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Record>, ImportError> {
     Ok(records)
 }
 
+/// Reads one input of `manageout import` and tells what it is: Get-DAServer /
+/// Get-RemoteAccess records, a node's route listing, or Get-RemoteAccessLoadBalancer
+/// output. Anything else is refused as [`parse`] refuses it.
+///
+/// ```
+/// use manageout::import::{read, Input};
+/// let routes = b"DestinationPrefix : 2131:0:0:1001::/64\nInterfaceAlias    : IPHTTPSInterface\nPublish           : Yes\n";
+/// assert!(matches!(read(routes, "n2-routes.txt")?, Input::Routes(r) if r[0].publish == Some(true)));
+/// # Ok::<(), manageout::import::ImportError>(())
+/// ```
+pub fn read(bytes: &[u8], file: &str) -> Result<Input, ImportError> {
+    let refused = match parse(bytes, file) {
+        Ok(records) => return Ok(Input::Servers(records)),
+        Err(e @ ImportError::NotDaOutput { .. }) => e,
+        Err(e) => return Err(e),
+    };
+    // decoded already by `parse`: cannot fail here
+    let text = crate::load::decode(bytes).map_err(|d| ImportError::NotText {
+        file: file.to_owned(),
+        reason: d.message,
+    })?;
+    if let Some(routes) = routes::parse(&text) {
+        return Ok(Input::Routes(routes));
+    }
+    if let Some(b) = balancer::parse(&text) {
+        return Ok(Input::Balancer(b));
+    }
+    Err(refused)
+}
+
 /// Builds a record from `(property, value)` pairs, if they hold a ClientIPv6Prefix.
 pub(crate) fn record_of<'a>(props: impl Iterator<Item = (&'a str, Vec<String>)>) -> Option<Record> {
     let mut r = Record::default();
@@ -206,7 +332,9 @@ pub(crate) fn describe(keys: &[&str]) -> &'static str {
         || has("InternalVirtualIPAddress")
         || has("ThirdPartyLoadBalancer")
     {
-        "a Get-RemoteAccessLoadBalancer listing"
+        "a Get-RemoteAccessLoadBalancer listing: `manageout import` takes it after a node's Get-DAServer output, for the load balancer and the VIP"
+    } else if has("DestinationPrefix") || (has("Prefix") && has("Idx")) {
+        "a route listing (Get-NetRoute or netsh): `manageout import` takes it after the node's Get-DAServer output, for the node's own /64"
     } else if has("ClientIPAddress") || has("TunnelType") {
         "Get-RemoteAccessConnectionStatistics output (connected clients, not the server's prefix)"
     } else {

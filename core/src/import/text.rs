@@ -18,7 +18,9 @@ fn list_property(line: &str) -> Option<(&str, &str)> {
     Some((name, rest.trim()))
 }
 
-pub(super) fn parse_list(text: &str) -> (Vec<Record>, Vec<String>) {
+/// The objects of Format-List output: groups of `(property, value)`, a property
+/// seen again starting the next object; prompt lines skipped.
+pub(super) fn list_groups(text: &str) -> Vec<Vec<(String, String)>> {
     let mut groups: Vec<Vec<(String, String)>> = Vec::new();
     let mut current: Vec<(String, String)> = Vec::new();
     for line in text.lines() {
@@ -34,9 +36,14 @@ pub(super) fn parse_list(text: &str) -> (Vec<Record>, Vec<String>) {
         }
     }
     groups.push(current);
+    groups.retain(|g| !g.is_empty());
+    groups
+}
+
+pub(super) fn parse_list(text: &str) -> (Vec<Record>, Vec<String>) {
     let mut records = Vec::new();
     let mut found = Vec::new();
-    for g in groups.into_iter().filter(|g| !g.is_empty()) {
+    for g in list_groups(text) {
         match record_of(g.iter().map(|(k, v)| (k.as_str(), list_value(v)))) {
             Some(r) => records.push(r),
             None => found.push(format!(
@@ -53,10 +60,20 @@ pub(super) fn parse_list(text: &str) -> (Vec<Record>, Vec<String>) {
     (records, found)
 }
 
-pub(super) fn parse_tables(text: &str) -> (Vec<Record>, Vec<String>) {
+/// One Format-Table: its column names and its rows' cells (trimmed), up to the
+/// first blank or prompt line.
+pub(super) struct TextTable {
+    /// The header's column names.
+    pub(super) names: Vec<String>,
+    /// Each row's cells, one per column.
+    pub(super) rows: Vec<Vec<String>>,
+}
+
+/// Every Format-Table in the text: a header row over a rule of dashes, whose
+/// dash groups give the column positions (the last column runs to the line's end).
+pub(super) fn tables(text: &str) -> Vec<TextTable> {
     let lines: Vec<&str> = text.lines().collect();
-    let mut records = Vec::new();
-    let mut found = Vec::new();
+    let mut tables = Vec::new();
     for i in 1..lines.len() {
         let dashes = lines[i].trim_end();
         let is_rule = !dashes.is_empty()
@@ -80,7 +97,6 @@ pub(super) fn parse_tables(text: &str) -> (Vec<Record>, Vec<String>) {
                 j += 1;
             }
         }
-        let header = lines[i - 1];
         let cell = |line: &str, k: usize| -> String {
             let start = cols[k].0;
             let end = cols.get(k + 1).map_or(line.len(), |c| c.0);
@@ -90,27 +106,38 @@ pub(super) fn parse_tables(text: &str) -> (Vec<Record>, Vec<String>) {
                 .trim()
                 .to_owned()
         };
-        let names: Vec<String> = (0..cols.len()).map(|k| cell(header, k)).collect();
+        let names: Vec<String> = (0..cols.len()).map(|k| cell(lines[i - 1], k)).collect();
+        let rows = lines[i + 1..]
+            .iter()
+            .take_while(|l| !l.trim().is_empty() && !l.trim_start().starts_with("PS "))
+            .map(|row| (0..cols.len()).map(|k| cell(row, k)).collect())
+            .collect();
+        tables.push(TextTable { names, rows });
+    }
+    tables
+}
+
+pub(super) fn parse_tables(text: &str) -> (Vec<Record>, Vec<String>) {
+    let mut records = Vec::new();
+    let mut found = Vec::new();
+    for table in tables(text) {
         let mut any = false;
-        for row in lines[i + 1..].iter().take_while(|l| !l.trim().is_empty()) {
-            if row.trim_start().starts_with("PS ") {
-                break;
-            }
-            let props: Vec<(&str, Vec<String>)> = names
+        for row in &table.rows {
+            let props = table
+                .names
                 .iter()
-                .enumerate()
-                .map(|(k, n)| (n.as_str(), list_value(&cell(row, k))))
-                .collect();
-            if let Some(r) = record_of(props.into_iter()) {
+                .zip(row)
+                .map(|(n, c)| (n.as_str(), list_value(c)));
+            if let Some(r) = record_of(props) {
                 records.push(r);
                 any = true;
             }
         }
         if !any {
-            let keys: Vec<&str> = names.iter().map(String::as_str).collect();
+            let keys: Vec<&str> = table.names.iter().map(String::as_str).collect();
             found.push(format!(
                 "a Format-Table with columns {} ({})",
-                names.join(", "),
+                table.names.join(", "),
                 describe(&keys)
             ));
         }
