@@ -269,10 +269,29 @@ fn several_64s_or_one_outside_the_59_are_errors_naming_them() {
 }
 
 #[test]
-fn the_default_get_netroute_table_is_refused_with_the_command_that_shows_interfaces() {
+fn a_listing_without_interface_names_gives_the_one_64_inside_the_59_or_says_what_to_save() {
+    // Get-NetRoute's default table (no InterfaceAlias column), whole or filtered
+    // to the IP-HTTPS interface as check's MO027 help suggests
+    for listing in [
+        "get-netroute-default-table.txt",
+        "get-netroute-iphttps-published-table.txt",
+    ] {
+        let imported = two_nodes(&[
+            "node1-get-daserver-fl.txt",
+            listing,
+            "node2-get-daserver-ft.txt",
+            "node2-get-netroute-ft.txt",
+        ])
+        .unwrap();
+        assert_eq!(
+            imported.servers[0].client_prefix.as_deref(),
+            Some("2131:0:0:1000::/64"),
+            "{listing}"
+        );
+    }
     let err = two_nodes(&[
         "node1-get-daserver-fl.txt",
-        "get-netroute-default-table.txt",
+        "get-netroute-default-table-without-64.txt",
         "node2-get-daserver-ft.txt",
         "node2-get-netroute-ft.txt",
     ])

@@ -97,7 +97,7 @@ impl CheckedEntryPoint {
 /// How to find a node's /64, for the help of MO027.
 fn how_to_find(node: &str, cluster: &Ipv6Net) -> String {
     format!(
-        "every node reports the cluster's {cluster} in Get-DAServer; its own /64 is the route it publishes on its IP-HTTPS interface. On {node} run `Get-NetRoute -AddressFamily IPv6 -InterfaceAlias 'Microsoft IP-HTTPS Platform Interface' | Where-Object Publish -eq Yes` (`IPHTTPSInterface` on Windows Server 2012 R2), or `netsh interface ipv6 show route`, and write the /64 inside {cluster} as its client_prefix; or let `manageout import` pick it: `manageout import {node}.txt {node}-routes.txt --name {node} --address <its own address>`"
+        "every node reports the cluster's {cluster} in Get-DAServer; its own /64 is the route it publishes on its IP-HTTPS interface. On {node} run `Get-NetRoute -AddressFamily IPv6 -InterfaceAlias 'Microsoft IP-HTTPS Platform Interface' | Where-Object Publish -eq Yes | Format-List` (`IPHTTPSInterface` on Windows Server 2012 R2), or `netsh interface ipv6 show route`, and write the /64 inside {cluster} as its client_prefix; or let `manageout import` pick it: `manageout import {node}.txt {node}-routes.txt --name {node} --address <its own address>`"
     )
 }
 

@@ -183,8 +183,8 @@ pub(super) fn parse(text: &str) -> Option<Vec<Route>> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NodePrefixProblem {
-    /// The listing names no interface, so the IP-HTTPS interface's routes cannot
-    /// be told apart.
+    /// The listing names no interface and holds no /64 inside the cluster's
+    /// prefix, so the IP-HTTPS interface's route cannot be found.
     NoInterfaces,
     /// No published /64 on the IP-HTTPS interface; `seen` lists the IP-HTTPS
     /// interface's routes and every route inside the cluster's prefix.
@@ -208,7 +208,7 @@ impl fmt::Display for NodePrefixProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoInterfaces => f.write_str(
-                "the listing shows no interface names, so the IP-HTTPS interface's route cannot be found (Get-NetRoute's default table has no InterfaceAlias column): save `Get-NetRoute -AddressFamily IPv6 | Format-List` or `netsh interface ipv6 show route` instead",
+                "the listing shows no interface names (Get-NetRoute's default table has no InterfaceAlias column) and no /64 inside the cluster's prefix: save `Get-NetRoute -AddressFamily IPv6 | Format-List` or `netsh interface ipv6 show route` on the node instead",
             ),
             Self::None { seen } => write!(
                 f,
@@ -249,7 +249,8 @@ fn describe_route(r: &Route) -> String {
 
 /// The node's own /64: the one route it publishes on its IP-HTTPS interface
 /// that is a /64 (link-local and multicast routes left aside), which must lie
-/// inside `cluster`.
+/// inside `cluster`. A listing that names no interface at all (Get-NetRoute's
+/// default table) gives the one /64 inside `cluster` it holds.
 ///
 /// ```
 /// use manageout::import::{node_prefix, Route};
@@ -265,24 +266,27 @@ fn describe_route(r: &Route) -> String {
 /// assert_eq!(node_prefix(&listing, cluster).unwrap().to_string(), "2131:0:0:1001::/64");
 /// ```
 pub fn node_prefix(routes: &[Route], cluster: Ipv6Net) -> Result<Ipv6Net, NodePrefixProblem> {
-    if routes.iter().all(|r| r.interface.is_none()) {
-        return Err(NodePrefixProblem::NoInterfaces);
-    }
     let link_local: Ipv6Net = "fe80::/10".parse().expect("a valid prefix");
     let multicast: Ipv6Net = "ff00::/8".parse().expect("a valid prefix");
+    // without interface names (Get-NetRoute's default table, often of
+    // `-InterfaceAlias <IP-HTTPS>` alone) the /64s inside the cluster's prefix
+    // are the candidates: on a node only its own IP-HTTPS route is one
+    let blind = routes.iter().all(|r| r.interface.is_none());
     let on_iphttps = |r: &&Route| r.interface.as_deref().is_some_and(is_iphttps);
     let mut candidates: Vec<Ipv6Net> = routes
         .iter()
-        .filter(on_iphttps)
+        .filter(|r| blind || on_iphttps(r))
         .filter(|r| r.publish != Some(false))
         .filter_map(|r| r.prefix.parse::<Ipv6Net>().ok())
         .filter(|n| n.prefix_len() == 64 && !link_local.contains(n) && !multicast.contains(n))
+        .filter(|n| !blind || cluster.contains(n))
         .collect();
     candidates.sort_unstable();
     candidates.dedup();
     match candidates[..] {
         [one] if cluster.contains(&one) => Ok(one),
         [one] => Err(NodePrefixProblem::Outside { prefix: one }),
+        [] if blind => Err(NodePrefixProblem::NoInterfaces),
         [] => {
             let seen = routes
                 .iter()
