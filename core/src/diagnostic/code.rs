@@ -129,7 +129,7 @@ codes! {
     MO036 Error CrossServer "a 6to4 (2002::/16) client or internal prefix in a farm with a load-balanced entry point or several entry points",
     MO037 Error CrossServer "an entry point declared twice (compared without case)",
     MO038 Warning CrossServer "a declared entry point without nodes",
-    MO039 Error CrossServer "an entry point's VIP is a server's address: a node's own dedicated address belongs in its [[server]]",
+    MO039 Error CrossServer "an entry point's VIP is a server's address: a node's own dedicated address belongs in its `[[server]]`",
     MO040 Warning Render "`bigip.vlans` is not set: the virtuals listen on every VLAN",
     MO100 Error Audit "the configuration text has unbalanced braces (or braces nested deeper than 64 levels)",
     MO101 Error Audit "a farm prefix has no virtual server",
