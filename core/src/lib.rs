@@ -52,6 +52,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod aggregate;
 pub mod audit;
 pub mod check;
 pub mod diagnostic;
@@ -70,7 +71,9 @@ pub use check::{FarmReport, ValidFarm};
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use error::Error;
 pub use load::Source;
-pub use model::{BigIp, EntryPoint, Farm, LoadBalancer, RouteKind, Server, ServerId};
+pub use model::{
+    BigIp, EntryPoint, Farm, LoadBalancer, ManageOut, RouteKind, Server, ServerId, Service,
+};
 pub use router::Router;
 pub use table::{Ipv6Key, PrefixMap, Route, Table};
 

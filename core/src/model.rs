@@ -273,6 +273,10 @@ pub struct BigIp {
     pub route_domain: Option<u16>,
     /// An optional pool monitor, such as `gateway_icmp`.
     pub monitor: Option<String>,
+    /// The internal floating self IP: the next hop corporate routers send the DA
+    /// client prefixes to (the `corp-routes` target).
+    #[serde(default)]
+    pub self_ip: Option<Ipv6Addr>,
 }
 
 impl Default for BigIp {
@@ -282,7 +286,178 @@ impl Default for BigIp {
             vlans: None,
             route_domain: None,
             monitor: None,
+            self_ip: None,
         }
+    }
+}
+
+/// A management protocol that Manage Out opens towards the DA clients, and the
+/// ports the clients' firewall must let in (inbound, on the client).
+///
+/// | farm file | protocol | client ports |
+/// |---|---|---|
+/// | `rdp` | TCP and UDP | 3389 (Remote Desktop) |
+/// | `winrm` | TCP | 5985 (WinRM over HTTP, PowerShell remoting) |
+/// | `winrm-https` | TCP | 5986 (WinRM over HTTPS) |
+/// | `smb` | TCP | 445 (file shares, remote administration) |
+/// | `icmp` | ICMPv6 | echo request, type 128 (ping) |
+/// | `sccm-remote-control` | TCP | 2701 (Configuration Manager remote control) |
+/// | `tcp:PORT`, `udp:PORT` | TCP or UDP | PORT (1-65535) |
+///
+/// ```
+/// use manageout::Service;
+/// let s: Service = "winrm".parse()?;
+/// assert_eq!(s.ports(), &[("TCP", 5985)]);
+/// assert_eq!("tcp:8530".parse::<Service>()?, Service::Tcp(8530));
+/// assert_eq!(Service::Udp(161).to_string(), "udp:161");
+/// assert!("telnet".parse::<Service>().is_err());
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Service {
+    /// Remote Desktop: TCP and UDP 3389.
+    Rdp,
+    /// WinRM over HTTP (PowerShell remoting): TCP 5985.
+    WinRm,
+    /// WinRM over HTTPS: TCP 5986.
+    WinRmHttps,
+    /// SMB: TCP 445.
+    Smb,
+    /// ICMPv6 echo request (type 128).
+    Icmp,
+    /// Configuration Manager remote control: TCP 2701.
+    SccmRemoteControl,
+    /// Any TCP port.
+    Tcp(u16),
+    /// Any UDP port.
+    Udp(u16),
+}
+
+impl Service {
+    /// The named services, in the order the farm file documents them.
+    pub const NAMED: [Self; 6] = [
+        Self::Rdp,
+        Self::WinRm,
+        Self::WinRmHttps,
+        Self::Smb,
+        Self::Icmp,
+        Self::SccmRemoteControl,
+    ];
+
+    /// The protocol (`TCP`, `UDP` or `ICMPv6`, as `New-NetFirewallRule -Protocol`
+    /// writes them) and port (for ICMPv6 the type) of each rule the service needs.
+    pub fn ports(&self) -> &[(&'static str, u16)] {
+        match self {
+            Self::Rdp => &[("TCP", 3389), ("UDP", 3389)],
+            Self::WinRm => &[("TCP", 5985)],
+            Self::WinRmHttps => &[("TCP", 5986)],
+            Self::Smb => &[("TCP", 445)],
+            Self::Icmp => &[("ICMPv6", 128)],
+            Self::SccmRemoteControl => &[("TCP", 2701)],
+            Self::Tcp(_) | Self::Udp(_) => &[],
+        }
+    }
+
+    /// The protocol and port of each rule, custom ports included.
+    pub fn rules(&self) -> Vec<(&'static str, u16)> {
+        match *self {
+            Self::Tcp(p) => vec![("TCP", p)],
+            Self::Udp(p) => vec![("UDP", p)],
+            _ => self.ports().to_vec(),
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rdp => f.write_str("rdp"),
+            Self::WinRm => f.write_str("winrm"),
+            Self::WinRmHttps => f.write_str("winrm-https"),
+            Self::Smb => f.write_str("smb"),
+            Self::Icmp => f.write_str("icmp"),
+            Self::SccmRemoteControl => f.write_str("sccm-remote-control"),
+            Self::Tcp(p) => write!(f, "tcp:{p}"),
+            Self::Udp(p) => write!(f, "udp:{p}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Service {
+    type Err = String;
+
+    /// A named service, or `tcp:PORT` / `udp:PORT` with PORT 1-65535; the error
+    /// says what is accepted.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(named) = Self::NAMED.into_iter().find(|n| n.to_string() == s) {
+            return Ok(named);
+        }
+        let custom = s.split_once(':').and_then(|(proto, port)| {
+            let port = port.parse::<u16>().ok().filter(|p| *p != 0)?;
+            match proto {
+                "tcp" => Some(Self::Tcp(port)),
+                "udp" => Some(Self::Udp(port)),
+                _ => None,
+            }
+        });
+        custom.ok_or_else(|| {
+            format!(
+                "write one of {}, or `tcp:PORT` / `udp:PORT` with a port from 1 to 65535",
+                Self::NAMED.map(|n| format!("`{n}`")).join(", ")
+            )
+        })
+    }
+}
+
+impl From<Service> for String {
+    fn from(s: Service) -> Self {
+        s.to_string()
+    }
+}
+
+impl TryFrom<String> for Service {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+/// Who manages the DA clients, and how (`[manage_out]`): every key optional; an
+/// empty value means the farm does not say.
+///
+/// ```
+/// use manageout::{ManageOut, Service};
+/// let m = ManageOut {
+///     management_servers: vec!["2131::50/128".parse()?, "2131:0:0:10::/64".parse()?],
+///     services: vec![Service::Rdp, Service::WinRm],
+///     gpo: Some("contoso.com\\DirectAccess Client Settings".into()),
+/// };
+/// assert!(m.is_defined());
+/// assert!(!ManageOut::default().is_defined());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManageOut {
+    /// The management servers' IPv6 addresses (as /128s) and prefixes: they must
+    /// be registered with DirectAccess (`Add-DAMgmtServer`) and are the only
+    /// remote addresses the clients' firewall rules let in.
+    #[serde(default)]
+    pub management_servers: Vec<Ipv6Net>,
+    /// The management protocols the clients must accept.
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// The DA client GPO the firewall rules go into (`-PolicyStore`,
+    /// `domain\GPO name`).
+    #[serde(default)]
+    pub gpo: Option<String>,
+}
+
+impl ManageOut {
+    /// Whether the farm says anything about Manage Out's management side.
+    pub fn is_defined(&self) -> bool {
+        !self.management_servers.is_empty() || !self.services.is_empty() || self.gpo.is_some()
     }
 }
 
@@ -313,6 +488,9 @@ pub struct Farm {
     /// nodes are the servers that name them.
     #[serde(default)]
     pub entry_points: Vec<EntryPoint>,
+    /// The management servers and services (`[manage_out]`).
+    #[serde(default)]
+    pub manage_out: ManageOut,
 }
 
 impl Farm {

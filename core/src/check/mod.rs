@@ -15,6 +15,7 @@
 mod cluster;
 mod cross;
 mod hints;
+mod manage_out;
 mod teredo;
 mod values;
 
@@ -459,6 +460,8 @@ impl Checker<'_> {
         let entry_points = self.entry_points(draft, &mut servers);
         let routes = self.cross_checks(&servers, settings.internal.as_ref(), draft);
         self.host_bits_help(&servers, &routes, settings.internal.as_ref());
+        let (self_ip, manage_out) =
+            self.manage_out(draft, &servers, &routes, settings.internal.as_ref());
 
         // the typed farm, when every value could be read
         if too_many || draft.unreadable || draft.servers.iter().any(|s| s.unreadable) {
@@ -481,7 +484,8 @@ impl Checker<'_> {
                 vpn_prefix: c.vpn_prefix.map(|v| v.value),
             });
         }
-        let bigip = settings.bigip?;
+        let mut bigip = settings.bigip?;
+        bigip.self_ip = self_ip;
         Some(Farm {
             name: settings.name,
             internal_prefix: settings.internal.map(|v| v.value),
@@ -489,6 +493,7 @@ impl Checker<'_> {
             bigip,
             servers: typed,
             entry_points,
+            manage_out,
         })
     }
 }

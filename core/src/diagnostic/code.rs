@@ -30,6 +30,8 @@ pub enum Phase {
     Render,
     /// Auditing a BIG-IP configuration against the farm.
     Audit,
+    /// `check --whole-path`: the parts of Manage Out beyond the BIG-IP.
+    WholePath,
 }
 
 impl Phase {
@@ -42,6 +44,7 @@ impl Phase {
             Self::CrossServer => "cross-server",
             Self::Render => "render",
             Self::Audit => "audit",
+            Self::WholePath => "whole-path",
         }
     }
 }
@@ -131,6 +134,16 @@ codes! {
     MO038 Warning CrossServer "a declared entry point without nodes",
     MO039 Error CrossServer "an entry point's VIP is a server's address: a node's own dedicated address belongs in its `[[server]]`",
     MO040 Warning Render "`bigip.vlans` is not set: the virtuals listen on every VLAN",
+    MO041 Warning Render "the covering prefix of `corp-routes --aggregate` captures more than the farm's prefixes (the internal prefix, management servers, the self IP, server addresses or unused space)",
+    MO042 Error Value "a management server is not an IPv6 address or prefix (IPv4, garbage, host bits set)",
+    MO043 Error Value "a management server is not routable unicast (unspecified, loopback, multicast, link-local, IPv4-mapped)",
+    MO044 Error CrossServer "a management server lies outside `farm.internal_prefix`",
+    MO045 Error CrossServer "a management server lies inside a client, VPN or Teredo prefix, or is a DA server",
+    MO046 Error CrossServer "`bigip.self_ip` lies inside a client, VPN or Teredo prefix, or is a DA server's address",
+    MO047 Error Value "an unknown service, or a port outside 1-65535",
+    MO048 Error Value "`manage_out.gpo` is not a GPO name (`domain\\GPO name`, no control characters, at most 255 characters)",
+    MO049 Warning Value "a management server or service listed twice",
+    MO050 Warning WholePath "a part of the whole path is undefined (self IP, management servers, services, GPO, internal prefix)",
     MO100 Error Audit "the configuration text has unbalanced braces (or braces nested deeper than 64 levels)",
     MO101 Error Audit "a farm prefix has no virtual server",
     MO102 Error Audit "a virtual's destination/mask differs from the farm prefix it overlaps",

@@ -63,6 +63,15 @@ pub(crate) struct DraftEntryPoint {
     pub(crate) span: Option<Range<usize>>,
 }
 
+/// `[manage_out]` as written: the management servers and services as strings
+/// (each is read, with its own diagnostic, by the checks).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DraftManageOut {
+    pub(crate) management_servers: Option<Sp<Vec<Sp<String>>>>,
+    pub(crate) services: Option<Sp<Vec<Sp<String>>>>,
+    pub(crate) gpo: Option<Sp<String>>,
+}
+
 /// The whole farm as written, typed, before the checks.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Draft {
@@ -73,6 +82,8 @@ pub(crate) struct Draft {
     pub(crate) vlans: Option<Sp<Vec<Sp<String>>>>,
     pub(crate) route_domain: Option<Sp<i64>>,
     pub(crate) monitor: Option<Sp<String>>,
+    pub(crate) self_ip: Option<Sp<Ipv6Addr>>,
+    pub(crate) manage_out: DraftManageOut,
     pub(crate) servers: Vec<DraftServer>,
     pub(crate) entry_points: Vec<DraftEntryPoint>,
     /// How many `[[server]]` entries the file has (only the first
@@ -99,6 +110,34 @@ impl Draft {
                 .map(|v| Sp::bare(v.iter().map(|x| Sp::bare(x.clone())).collect())),
             route_domain: farm.bigip.route_domain.map(|r| Sp::bare(i64::from(r))),
             monitor: farm.bigip.monitor.as_deref().and_then(s),
+            self_ip: farm.bigip.self_ip.map(Sp::bare),
+            manage_out: DraftManageOut {
+                management_servers: (!farm.manage_out.management_servers.is_empty()).then(|| {
+                    Sp::bare(
+                        farm.manage_out
+                            .management_servers
+                            .iter()
+                            .map(|n| {
+                                Sp::bare(if n.prefix_len() == 128 {
+                                    n.addr().to_string()
+                                } else {
+                                    n.to_string()
+                                })
+                            })
+                            .collect(),
+                    )
+                }),
+                services: (!farm.manage_out.services.is_empty()).then(|| {
+                    Sp::bare(
+                        farm.manage_out
+                            .services
+                            .iter()
+                            .map(|x| Sp::bare(x.to_string()))
+                            .collect(),
+                    )
+                }),
+                gpo: farm.manage_out.gpo.as_deref().and_then(s),
+            },
             servers: farm
                 .servers
                 .iter()
@@ -134,10 +173,13 @@ impl Draft {
     }
 }
 
-pub(super) const TOP_KEYS: &[&str] = &["farm", "bigip", "server", "entry_point"];
+pub(super) const TOP_KEYS: &[&str] = &["farm", "bigip", "manage_out", "server", "entry_point"];
 pub(super) const ENTRY_POINT_KEYS: &[&str] = &["name", "client_prefix", "vip", "load_balancer"];
 pub(super) const FARM_KEYS: &[&str] = &["name", "internal_prefix", "windows7_clients"];
-pub(super) const BIGIP_KEYS: &[&str] = &["partition", "vlans", "route_domain", "monitor"];
+pub(super) const BIGIP_KEYS: &[&str] =
+    &["partition", "vlans", "route_domain", "monitor", "self_ip"];
+/// The keys of `[manage_out]`.
+pub(super) const MANAGE_OUT_KEYS: &[&str] = &["management_servers", "services", "gpo"];
 pub(super) const SERVER_KEYS: &[&str] = &[
     "name",
     "address",
@@ -174,6 +216,7 @@ impl Extractor<'_> {
             match e.key.as_str() {
                 "farm" => self.farm_section(&e.value, &mut draft),
                 "bigip" => self.bigip_section(&e.value, &mut draft),
+                "manage_out" => self.manage_out_section(&e.value, &mut draft),
                 "server" => {
                     saw_servers = true;
                     self.servers(e, &mut draft);
@@ -244,8 +287,31 @@ impl Extractor<'_> {
                 "monitor" => draft.monitor = self.string(&f.value, &field, None),
                 "route_domain" => draft.route_domain = self.integer(&f.value, &field, None),
                 "vlans" => draft.vlans = self.string_array(&f.value, &field),
+                "self_ip" => {
+                    draft.self_ip =
+                        self.address_of(&f.value, "bigip.self_ip", None, &mut draft.unreadable);
+                }
                 _ => {
                     self.unknown(f, "[bigip]", BIGIP_KEYS, &field, None);
+                }
+            }
+        }
+    }
+
+    /// `[manage_out]`.
+    fn manage_out_section(&mut self, node: &Node, draft: &mut Draft) {
+        for f in self
+            .table(node, "[manage_out]", None, "manage_out")
+            .unwrap_or_default()
+        {
+            let field = format!("manage_out.{}", f.key);
+            let m = &mut draft.manage_out;
+            match f.key.as_str() {
+                "management_servers" => m.management_servers = self.string_array(&f.value, &field),
+                "services" => m.services = self.string_array(&f.value, &field),
+                "gpo" => m.gpo = self.string(&f.value, &field, None),
+                _ => {
+                    self.unknown(f, "[manage_out]", MANAGE_OUT_KEYS, &field, None);
                 }
             }
         }

@@ -25,6 +25,9 @@ struct FarmFile {
     farm: Option<FarmSection>,
     /// BIG-IP settings, used by the tmsh, bigip.conf and AS3 renderers.
     bigip: Option<BigIpSection>,
+    /// The management side of Manage Out: the management servers and the
+    /// protocols they use (the `da-mgmt` and `client-firewall` targets).
+    manage_out: Option<ManageOutSection>,
     /// One entry per DA server, or per load-balanced entry point (its internal
     /// VIP). Servers are numbered 0, 1, 2, ... in this order; lookups return
     /// that number.
@@ -108,6 +111,32 @@ struct BigIpSection {
     /// The pool monitor (a name in /Common or a full path), e.g. `gateway_icmp`.
     #[schemars(regex(pattern = OBJECT_PATH), example = &"gateway_icmp")]
     monitor: Option<String>,
+    /// The internal floating self IP: the next hop corporate routers send the DA
+    /// client prefixes to (the `corp-routes` target).
+    #[schemars(extend("format" = "ipv6"), example = &"2131::5")]
+    self_ip: Option<String>,
+}
+
+/// `[manage_out]`: who manages the DA clients, and how.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ManageOutSection {
+    /// The management servers' IPv6 addresses or prefixes: inside the internal
+    /// prefix, outside every DA prefix. Registered with `Add-DAMgmtServer`
+    /// (`da-mgmt`) and the only remote addresses the clients' firewall rules
+    /// let in (`client-firewall`).
+    #[schemars(example = management_servers_example())]
+    management_servers: Option<Vec<String>>,
+    /// The management protocols: `rdp` (TCP/UDP 3389), `winrm` (TCP 5985),
+    /// `winrm-https` (TCP 5986), `smb` (TCP 445), `icmp` (ICMPv6 echo request),
+    /// `sccm-remote-control` (TCP 2701), or `tcp:PORT` / `udp:PORT`.
+    #[schemars(inner(regex(pattern = SERVICE)), example = services_example())]
+    services: Option<Vec<String>>,
+    /// The DA client GPO the firewall rules go into (`-PolicyStore`), as
+    /// `domain\GPO name`.
+    #[schemars(example = &"contoso.com\\DirectAccess Client Settings")]
+    gpo: Option<String>,
 }
 
 /// `[[server]]`: one DA server, or one load-balanced entry point.
@@ -160,6 +189,17 @@ const OBJECT_PATH: &str =
     r"^(/[A-Za-z]([0-9A-Za-z_.-]*[0-9A-Za-z_.])?)*/?[A-Za-z]([0-9A-Za-z_.-]*[0-9A-Za-z_.])?$";
 /// The shape of an IPv6 prefix (`address/length`); `check` judges the value.
 const PREFIX: &str = r"^[0-9A-Fa-f:.]+/[0-9]{1,3}$";
+fn management_servers_example() -> [&'static str; 2] {
+    ["2131::50", "2131:0:0:10::/64"]
+}
+
+fn services_example() -> [&'static str; 2] {
+    ["rdp", "winrm"]
+}
+
+/// A service of `[manage_out]` (ports checked by `check`, MO047).
+const SERVICE: &str =
+    r"^(rdp|winrm|winrm-https|smb|icmp|sccm-remote-control|(tcp|udp):[0-9]{1,5})$";
 
 /// The JSON Schema (draft 2020-12) of the farm file, with a description for every
 /// key.

@@ -120,7 +120,14 @@ impl Extractor<'_> {
                 field,
                 None,
                 "an array of strings",
-                format!("write `{key} = [\"internal\"]`"),
+                format!(
+                    "write `{key} = [{}]`",
+                    match key {
+                        "management_servers" => "\"2131::50\", \"2131:0:0:10::/64\"",
+                        "services" => "\"rdp\", \"winrm\"",
+                        _ => "\"internal\"",
+                    }
+                ),
             );
             return None;
         };
