@@ -117,8 +117,13 @@ impl Farm {
 #[napi(object)]
 #[derive(Default)]
 pub struct RenderOptions {
-    /// The router interface that leads to the DA servers (required by netsh).
+    /// The router interface that leads to the DA servers (required by netsh and
+    /// by corp-routes in the netsh dialect).
     pub interface: Option<String>,
+    /// The router language of `corp-routes`: `ios`, `junos`, `linux` or `netsh`.
+    pub dialect: Option<String>,
+    /// `corp-routes`: one covering prefix instead of the exact cover.
+    pub aggregate: Option<bool>,
 }
 
 #[napi]
@@ -199,8 +204,17 @@ impl Farm {
         let target: Target = target.parse().map_err(|e: manageout::Error| {
             Fail::new(Code::InvalidTarget, e.to_string()).throw(&env)
         })?;
+        let options = options.unwrap_or_default();
+        let dialect = options
+            .dialect
+            .as_deref()
+            .map(str::parse::<manageout::render::Dialect>)
+            .transpose()
+            .map_err(|e| Fail::new(Code::InvalidTarget, e.to_string()).throw(&env))?;
         let options = Options {
-            interface: options.unwrap_or_default().interface,
+            interface: options.interface,
+            dialect,
+            aggregate: options.aggregate.unwrap_or(false),
         };
         manageout::render::render(farm, target, &options)
             .map(|r| r.text)

@@ -152,14 +152,32 @@ impl Farm {
         Table::new(py, manageout::Table::new(self.valid(py)?))
     }
 
-    /// The configuration for one target: tmsh, bigip-conf, tmsh-remove, as3, linux, netsh.
-    #[pyo3(signature = (target, interface = None))]
-    fn render(&self, py: Python<'_>, target: &str, interface: Option<String>) -> PyResult<String> {
+    /// The configuration for one target: tmsh, bigip-conf, tmsh-remove, as3, linux,
+    /// netsh, corp-routes (with `dialect` ios, junos, linux or netsh, and
+    /// `aggregate`), da-mgmt, client-firewall.
+    #[pyo3(signature = (target, interface = None, *, dialect = None, aggregate = false))]
+    fn render(
+        &self,
+        py: Python<'_>,
+        target: &str,
+        interface: Option<String>,
+        dialect: Option<&str>,
+        aggregate: bool,
+    ) -> PyResult<String> {
         let farm = self.valid(py)?;
         let target: Target = target
             .parse()
             .map_err(|e: manageout::Error| PyValueError::new_err(e.to_string()))?;
-        manageout::render::render(farm, target, &Options { interface })
+        let dialect = dialect
+            .map(str::parse::<manageout::render::Dialect>)
+            .transpose()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let options = Options {
+            interface,
+            dialect,
+            aggregate,
+        };
+        manageout::render::render(farm, target, &options)
             .map(|r| r.text)
             .map_err(|e| to_py(py, e))
     }

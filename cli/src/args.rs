@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::builder::{TypedValueParser, ValueParserFactory};
 use clap::{Parser, Subcommand, ValueEnum};
-use manageout::render::Target;
+use manageout::render::{Dialect, Target};
 
 /// The exit codes, as every `--help` shows them.
 pub(crate) const EXIT_CODES: &str = "\
@@ -100,6 +100,11 @@ pub(crate) enum Command {
         /// Exit with 1 when there are warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also warn (MO050) for each part of Manage Out beyond the BIG-IP the farm
+        /// leaves undefined: self IP, internal prefix, management servers,
+        /// services, GPO.
+        #[arg(long)]
+        whole_path: bool,
     },
     /// Print the DA server (and next hop) that owns each client address.
     #[command(after_help = "Examples:
@@ -182,10 +187,14 @@ pub(crate) enum Command {
         deny_warnings: bool,
     },
     /// Print the configuration that steers Manage Out traffic: BIG-IP tmsh,
-    /// bigip.conf or AS3, Linux or Windows routes.
+    /// bigip.conf or AS3, Linux or Windows routes; and the rest of the path: the
+    /// corporate routes to the BIG-IP, the management servers' registration, the
+    /// DA clients' firewall rules.
     #[command(after_help = "Examples:
   manageout render examples/seed-fixed.toml --target tmsh > manageout.sh
-  manageout render farm.toml --target netsh --interface Corpnet > routes.cmd")]
+  manageout render farm.toml --target netsh --interface Corpnet > routes.cmd
+  manageout render examples/whole-path.toml --target corp-routes --dialect ios
+  manageout render examples/whole-path.toml --target client-firewall > firewall.ps1")]
     Render {
         /// The farm file (TOML, or JSON), or `-` for standard input.
         #[arg(value_hint = clap::ValueHint::FilePath)]
@@ -193,9 +202,17 @@ pub(crate) enum Command {
         /// What to generate.
         #[arg(long, value_parser = target_parser())]
         target: Target,
-        /// Interface for `linux` (optional `dev`) and `netsh` (required).
+        /// Interface for `linux` (optional `dev`) and `netsh` (required), also in
+        /// the corp-routes dialects of those names.
         #[arg(long, value_name = "NAME")]
         interface: Option<String>,
+        /// The router language of `corp-routes`.
+        #[arg(long, value_parser = dialect_parser())]
+        dialect: Option<Dialect>,
+        /// `corp-routes`: one covering prefix instead of the exact cover (what it
+        /// captures beyond the farm's prefixes is warned on stderr, MO041).
+        #[arg(long)]
+        aggregate: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Examples:
@@ -238,6 +255,11 @@ pub(crate) const PAGES: [&str; 9] = [
 ];
 
 /// The render targets as clap values, from the library's list.
+fn dialect_parser() -> impl TypedValueParser<Value = Dialect> {
+    clap::builder::PossibleValuesParser::new(Dialect::ALL.map(Dialect::as_str))
+        .map(|s| s.parse::<Dialect>().expect("a listed dialect"))
+}
+
 fn target_parser() -> impl TypedValueParser<Value = Target> {
     clap::builder::PossibleValuesParser::new(Target::ALL.map(Target::as_str))
         .map(|s| s.parse::<Target>().expect("a listed target"))

@@ -10,7 +10,7 @@ use std::net::Ipv6Addr;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use manageout::render::{Options, Target};
+use manageout::render::{Dialect, Options, Target};
 use manageout::{Farm, FarmReport, diagnostic};
 
 use args::{Cli, ColorChoice, Command, Format, Input};
@@ -32,7 +32,8 @@ fn main() -> ExitCode {
             farm,
             format,
             deny_warnings,
-        } => ctx.check(&farm, format, deny_warnings),
+            whole_path,
+        } => ctx.check(&farm, format, deny_warnings, whole_path),
         Command::Lookup {
             farm,
             addresses,
@@ -42,7 +43,17 @@ fn main() -> ExitCode {
             farm,
             target,
             interface,
-        } => ctx.render(&farm, target, interface),
+            dialect,
+            aggregate,
+        } => ctx.render(
+            &farm,
+            target,
+            Options {
+                interface,
+                dialect,
+                aggregate,
+            },
+        ),
         Command::Explain {
             address,
             farm,
@@ -183,8 +194,17 @@ impl Ctx {
             .map(|farm| manageout::Table::new(&farm))
     }
 
-    fn check(&mut self, input: &Input, format: Format, deny_warnings: bool) -> Outcome {
-        let report = self.load(input)?;
+    fn check(
+        &mut self,
+        input: &Input,
+        format: Format,
+        deny_warnings: bool,
+        whole_path: bool,
+    ) -> Outcome {
+        let mut report = self.load(input)?;
+        if whole_path {
+            report.add_whole_path();
+        }
         let (errors, warnings) = diagnostic::count(&report.diagnostics);
         let (errors, warnings) = (
             errors + report.omitted.errors,
@@ -292,9 +312,20 @@ impl Ctx {
         Ok(ExitCode::SUCCESS)
     }
 
-    fn render(&mut self, input: &Input, target: Target, interface: Option<String>) -> Outcome {
-        if target == Target::Netsh && interface.as_deref().is_none_or(|i| i.trim().is_empty()) {
+    fn render(&mut self, input: &Input, target: Target, options: Options) -> Outcome {
+        let no_interface = options
+            .interface
+            .as_deref()
+            .is_none_or(|i| i.trim().is_empty());
+        let netsh = target == Target::Netsh
+            || (target == Target::CorpRoutes && options.dialect == Some(Dialect::Netsh));
+        if netsh && no_interface {
             return Err(usage(manageout::Error::MissingInterface.to_string()));
+        }
+        if target == Target::CorpRoutes && options.dialect.is_none() {
+            return Err(usage(
+                "the corp-routes target needs --dialect ios, junos, linux or netsh",
+            ));
         }
         let report = self.load(input)?;
         let color = self.stderr_color();
@@ -302,7 +333,7 @@ impl Ctx {
             eprint!("{}", report.render(color));
             return Ok(ExitCode::from(FAILURE));
         };
-        match manageout::render::render(farm, target, &Options { interface }) {
+        match manageout::render::render(farm, target, &options) {
             Ok(rendered) => {
                 // the farm's warnings (with positions), then the rendering's own
                 let mut warnings = report.diagnostics.clone();
@@ -325,6 +356,11 @@ impl Ctx {
             }
             Err(manageout::Error::InvalidFarm { diagnostics }) => {
                 eprint!("{}", diagnostic::render_text(&diagnostics, None, color));
+                Ok(ExitCode::from(FAILURE))
+            }
+            // the farm lacks what the target needs: an input error, not usage
+            Err(e @ manageout::Error::MissingSetting { .. }) => {
+                eprintln!("error: {}", escaped(&e.to_string()));
                 Ok(ExitCode::from(FAILURE))
             }
             Err(e) => Err(usage(e.to_string())),

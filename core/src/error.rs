@@ -60,7 +60,7 @@ pub enum Error {
     },
     /// An unknown render target name.
     #[error(
-        "unknown render target `{target}`; expected one of tmsh, bigip-conf, tmsh-remove, as3, linux, netsh"
+        "unknown render target `{target}`; expected one of tmsh, bigip-conf, tmsh-remove, as3, linux, netsh, corp-routes, da-mgmt, client-firewall"
     )]
     UnknownTarget {
         /// The name given.
@@ -71,6 +71,22 @@ pub enum Error {
         "the netsh target needs the router interface that leads to the DA servers: give --interface NAME (a name without double quotes)"
     )]
     MissingInterface,
+    /// A `corp-routes` dialect that does not exist.
+    #[error("unknown corp-routes dialect `{dialect}`; expected one of ios, junos, linux, netsh")]
+    UnknownDialect {
+        /// The name given.
+        dialect: String,
+    },
+    /// The target needs a farm setting (or an option) that is not given.
+    #[error("the {target} target needs {setting}: {help}")]
+    MissingSetting {
+        /// The target.
+        target: &'static str,
+        /// The farm key or option it needs.
+        setting: &'static str,
+        /// How to give it.
+        help: &'static str,
+    },
     /// A value cannot be written safely in the target's language (a `--interface`
     /// with characters the shell or cmd.exe would interpret, a marker too long for
     /// AS3): nothing is rendered.

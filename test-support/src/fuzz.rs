@@ -262,6 +262,7 @@ pub fn render(data: &[u8]) {
     };
     let options = Options {
         interface: Some("Corp".into()),
+        ..Options::default()
     };
     for target in [
         Target::Tmsh,

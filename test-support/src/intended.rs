@@ -201,6 +201,7 @@ pub struct Rendered {
 pub fn check_rendered(farm: &ValidFarm, interface: Option<&str>) -> Rendered {
     let opts = Options {
         interface: interface.map(str::to_owned),
+        ..Options::default()
     };
     let tmsh = render(farm, Target::Tmsh, &opts).unwrap().text;
     assert_eq!(tmsh_reading(&tmsh), tmsh_creates(farm), "{tmsh}");

@@ -24,6 +24,7 @@ pub mod data;
 pub mod fuzz;
 pub mod fuzz_c;
 pub mod intended;
+pub mod powershell;
 pub mod reference;
 pub mod replay;
 pub mod rng;

@@ -254,3 +254,53 @@ fn server_name(servers: &[Checked], i: usize) -> String {
         .and_then(|s| s.name.as_ref())
         .map_or_else(|| format!("server #{i}"), |n| n.value.clone())
 }
+
+/// `check --whole-path`: an MO050 warning for each part of the path beyond the
+/// BIG-IP's steering that the farm leaves undefined.
+pub(super) fn whole_path(farm: &crate::Farm) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut missing = |field: &str, what: &str, help: &str| {
+        out.push(
+            Diagnostic::warning(Code::MO050, format!("the whole path: {what}"))
+                .with_field(field)
+                .with_help(help.to_owned()),
+        );
+    };
+    if farm.bigip.self_ip.is_none() {
+        missing(
+            "bigip.self_ip",
+            "no self IP: the corporate routes to the BIG-IP cannot be written (corp-routes)",
+            "set [bigip] self_ip to the BIG-IP's internal floating self IP (`tmsh list net self`)",
+        );
+    }
+    if farm.internal_prefix.is_none() {
+        missing(
+            "farm.internal_prefix",
+            "no internal prefix: the management servers cannot be checked to lie inside it",
+            "set [farm] internal_prefix to InternalIPv6Prefix of Get-DAServer",
+        );
+    }
+    let m = &farm.manage_out;
+    if m.management_servers.is_empty() {
+        missing(
+            "manage_out.management_servers",
+            "no management servers: none can be registered with DirectAccess (da-mgmt) or let in by the clients (client-firewall)",
+            "list them in [manage_out] management_servers = [\"2131::50\", \"2131:0:0:10::/64\"]",
+        );
+    }
+    if m.services.is_empty() {
+        missing(
+            "manage_out.services",
+            "no services: the clients' firewall rules cannot be written (client-firewall)",
+            "list the management protocols in [manage_out] services = [\"rdp\", \"winrm\"]",
+        );
+    }
+    if m.gpo.is_none() {
+        missing(
+            "manage_out.gpo",
+            "no GPO: the clients' firewall rules would go to the local store of the computer that runs them",
+            "set [manage_out] gpo to the DA client GPO, as Get-DAClient shows it (GpoName)",
+        );
+    }
+    out
+}

@@ -165,6 +165,26 @@ impl FarmReport {
         }
     }
 
+    /// Adds `check --whole-path`'s warnings (MO050, one per part of Manage Out
+    /// the farm leaves undefined: self IP, internal prefix, management servers,
+    /// services, GPO), when the farm could be read.
+    ///
+    /// ```
+    /// let mut report = manageout::Farm::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/seed-fixed.toml"))?;
+    /// report.add_whole_path();
+    /// assert_eq!(report.diagnostics.iter().filter(|d| d.code == "MO050").count(), 4);
+    /// let mut whole = manageout::Farm::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/whole-path.toml"))?;
+    /// whole.add_whole_path();
+    /// assert!(whole.diagnostics.is_empty());
+    /// # Ok::<(), manageout::Error>(())
+    /// ```
+    pub fn add_whole_path(&mut self) {
+        if let Some(farm) = self.farm() {
+            let extra = manage_out::whole_path(farm);
+            self.diagnostics.extend(extra);
+        }
+    }
+
     /// Whether any diagnostic, listed or omitted, is an error.
     pub fn has_errors(&self) -> bool {
         self.omitted.errors > 0 || self.diagnostics.iter().any(Diagnostic::is_error)

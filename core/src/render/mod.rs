@@ -10,6 +10,10 @@
 //! - [`Target::As3`]: one AS3 declaration (`Service_L4` + `Pool` per prefix/server).
 //! - [`Target::Linux`]: `ip -6 route replace` lines; [`Target::Netsh`]: Windows
 //!   `netsh interface ipv6 add route` lines.
+//! - The whole path beyond the BIG-IP: [`Target::CorpRoutes`] (the corporate
+//!   routers' routes to the BIG-IP's self IP, in a [`Dialect`]),
+//!   [`Target::DaMgmt`] (`Add-DAMgmtServer`) and [`Target::ClientFirewall`]
+//!   (`New-NetFirewallRule` for the DA clients).
 //!
 //! Output is deterministic: the same farm gives byte-identical text. Every value is
 //! written through the quoting function of its output language ([`quote`]); what
@@ -22,10 +26,14 @@
 
 mod as3;
 mod bigip_conf;
+mod corp;
 mod plan;
 pub mod quote;
 mod routes;
 mod tmsh;
+mod windows;
+
+pub use corp::Dialect;
 
 use std::str::FromStr;
 
@@ -56,11 +64,32 @@ pub enum Target {
     Linux,
     /// Windows `netsh interface ipv6 add route` commands (needs an interface).
     Netsh,
+    /// The corporate routers' routes of every DA prefix to `bigip.self_ip`
+    /// (needs a [`Dialect`]).
+    CorpRoutes,
+    /// PowerShell registering `manage_out.management_servers` with DirectAccess.
+    DaMgmt,
+    /// PowerShell creating the DA clients' inbound firewall rules.
+    ClientFirewall,
 }
 
 impl Target {
     /// Every target, in the order the CLI lists them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 9] = [
+        Self::Tmsh,
+        Self::BigipConf,
+        Self::TmshRemove,
+        Self::As3,
+        Self::Linux,
+        Self::Netsh,
+        Self::CorpRoutes,
+        Self::DaMgmt,
+        Self::ClientFirewall,
+    ];
+
+    /// The targets that steer on the BIG-IP (or routers standing in for it): what
+    /// every farm can render.
+    pub const STEERING: [Self; 6] = [
         Self::Tmsh,
         Self::BigipConf,
         Self::TmshRemove,
@@ -70,7 +99,7 @@ impl Target {
     ];
 
     /// The name used on the command line: `tmsh`, `bigip-conf`, `tmsh-remove`,
-    /// `as3`, `linux`, `netsh`.
+    /// `as3`, `linux`, `netsh`, `corp-routes`, `da-mgmt`, `client-firewall`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Tmsh => "tmsh",
@@ -79,6 +108,9 @@ impl Target {
             Self::As3 => "as3",
             Self::Linux => "linux",
             Self::Netsh => "netsh",
+            Self::CorpRoutes => "corp-routes",
+            Self::DaMgmt => "da-mgmt",
+            Self::ClientFirewall => "client-firewall",
         }
     }
 }
@@ -104,8 +136,14 @@ impl FromStr for Target {
 /// Options of a rendering.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// The interface for `linux` (optional `dev`) and `netsh` (required).
+    /// The interface for `linux` (optional `dev`) and `netsh` (required), also
+    /// in the `corp-routes` dialects of the same names.
     pub interface: Option<String>,
+    /// The router language of `corp-routes` (required there).
+    pub dialect: Option<Dialect>,
+    /// `corp-routes`: one covering prefix instead of the exact cover; what it
+    /// captures beyond the farm's prefixes comes back as MO041 warnings.
+    pub aggregate: bool,
 }
 
 /// A rendered configuration and the warnings about it.
@@ -174,8 +212,78 @@ pub fn render(farm: &ValidFarm, target: Target, options: &Options) -> Result<Ren
                 .ok_or(Error::MissingInterface)?;
             routes::netsh(&plan, interface).map_err(unquotable)?
         }
+        Target::CorpRoutes => corp_routes(farm, &plan, options, &mut warnings)?,
+        Target::DaMgmt => {
+            if farm.manage_out.management_servers.is_empty() {
+                return Err(Error::MissingSetting {
+                    target: "da-mgmt",
+                    setting: "manage_out.management_servers",
+                    help: "list the management servers' IPv6 addresses or prefixes in [manage_out]",
+                });
+            }
+            windows::da_mgmt(&plan).map_err(unquotable)?
+        }
+        Target::ClientFirewall => {
+            let m = &farm.manage_out;
+            if m.management_servers.is_empty() || m.services.is_empty() {
+                return Err(Error::MissingSetting {
+                    target: "client-firewall",
+                    setting: if m.management_servers.is_empty() {
+                        "manage_out.management_servers"
+                    } else {
+                        "manage_out.services"
+                    },
+                    help: "the rules let in only the management servers (never Any), for the listed services: set both in [manage_out]",
+                });
+            }
+            windows::client_firewall(&plan).map_err(unquotable)?
+        }
     };
     Ok(Rendered { text, warnings })
+}
+
+/// `corp-routes`: the exact cover (or, with `aggregate`, the covering prefix and
+/// its MO041 warnings) towards `bigip.self_ip`.
+fn corp_routes(
+    farm: &ValidFarm,
+    plan: &Plan<'_>,
+    options: &Options,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<String, Error> {
+    let dialect = options.dialect.ok_or(Error::MissingSetting {
+        target: "corp-routes",
+        setting: "--dialect",
+        help: "give --dialect ios, junos, linux or netsh",
+    })?;
+    let next_hop = farm.bigip.self_ip.ok_or(Error::MissingSetting {
+        target: "corp-routes",
+        setting: "bigip.self_ip",
+        help: "set [bigip] self_ip to the BIG-IP's internal floating self IP (`tmsh list net self`): the routers' next hop",
+    })?;
+    let interface = options
+        .interface
+        .as_deref()
+        .filter(|i| !i.trim().is_empty());
+    if dialect == Dialect::Netsh && interface.is_none() {
+        return Err(Error::MissingInterface);
+    }
+    let prefixes = if options.aggregate {
+        match crate::aggregate::farm_covering(farm) {
+            Some((cover, captured)) => {
+                warnings.extend(captured);
+                vec![cover]
+            }
+            None => Vec::new(),
+        }
+    } else {
+        crate::aggregate::farm_cover(farm)
+    };
+    corp::corp_routes(plan, dialect, &prefixes, next_hop, interface).map_err(|source| {
+        Error::Unrepresentable {
+            target: "corp-routes",
+            reason: source.to_string(),
+        }
+    })
 }
 
 /// The AS3 declaration of a farm as JSON (what [`Target::As3`] prints).

@@ -10,6 +10,7 @@
 //! | tmsh run from bash | [`tmsh_in_sh`] | [`tmsh`], then [`sh`]: tmsh joins its arguments with spaces and parses the line again, so each argument must survive both parsers |
 //! | cmd.exe batch file | [`cmd`], [`cmd_string`] | bare when only `[A-Za-z0-9_.:/-]` (`cmd`), else `"..."` holding only `[A-Za-z0-9 _.:/\\(),+=@#-]` (not ending in `\`); anything else refused |
 //! | PowerShell | [`powershell`] | always `'...'` (a `'` doubled); control characters refused |
+//! | Cisco IOS, Junos | [`router_word`] | bare, only `[0-9A-Fa-f:./]` (addresses and prefixes: the only values written); anything else refused |
 //! | comments (sh `#`, cmd `REM`, tmsh `#`) | [`comment`] | only `[A-Za-z0-9 _./:,+=@()#*-]` |
 //!
 //! The tmsh rule is deliberately narrower than tmsh's own grammar: values that
@@ -206,6 +207,31 @@ pub fn powershell(value: &str) -> Result<String, Unquotable> {
     }
     out.push('\'');
     Ok(out)
+}
+
+/// A word of a Cisco IOS or Junos configuration line. manageout writes only
+/// addresses and prefixes there, so only their characters are accepted, bare:
+/// neither language has a quoting rule that every version honours.
+///
+/// ```
+/// use manageout::render::quote::router_word;
+/// assert_eq!(router_word("2131:0:0:1000::/58").unwrap(), "2131:0:0:1000::/58");
+/// assert!(router_word("2131::5 name x").is_err());
+/// assert!(router_word("").is_err());
+/// ```
+pub fn router_word(value: &str) -> Result<String, Unquotable> {
+    match value
+        .chars()
+        .find(|c| !(c.is_ascii_hexdigit() || ":./".contains(*c)))
+    {
+        Some(c) => Err(refuse(
+            "router",
+            value,
+            format!("{} is not part of an address or prefix", describe(c)),
+        )),
+        None if value.is_empty() => Err(refuse("router", value, "it is empty".to_owned())),
+        None => Ok(value.to_owned()),
+    }
 }
 
 /// Text for a comment line (`# ...` in sh and tmsh files, `REM ...` in cmd): inert
