@@ -2,7 +2,7 @@
 /* eslint-disable */
 
 /** A render target of `Farm.render`. */
-export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linux' | 'netsh'
+export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linux' | 'netsh' | 'corp-routes' | 'da-mgmt' | 'client-firewall'
 
 /** A farm as a plain object: the farm file's shape (see the README's farm file reference). */
 export interface FarmObject {
@@ -86,7 +86,9 @@ export declare class Farm {
   table(): Table
   /**
    * The configuration for one target: `tmsh`, `bigip-conf`, `tmsh-remove`,
-   * `as3`, `linux` or `netsh` (netsh needs `options.interface`).
+   * `as3`, `linux` or `netsh` (netsh needs `options.interface`); the rest of
+   * the path: `corp-routes` (needs `options.dialect`), `da-mgmt`,
+   * `client-firewall`.
    */
   render(target: RenderTarget, options?: RenderOptions): string
   /**
@@ -134,6 +136,16 @@ export declare class Table {
   /** The number of routes (client, VPN and Teredo prefixes) in the table. */
   get routeCount(): number
 }
+
+/**
+ * The fewest prefixes covering exactly the given ones (host bits cleared,
+ * nested prefixes dropped, sibling halves merged), sorted: the routes
+ * `corp-routes` gives the corporate routers.
+ */
+export declare function aggregate(prefixes: Array<string>): Array<string>
+
+/** The longest single prefix holding every given prefix, or null for none. */
+export declare function covering(prefixes: Array<string>): string | null
 
 /** One Get-DAServer / Get-RemoteAccess record. */
 export interface DaServerRecord {
@@ -196,8 +208,15 @@ export declare function importDaServer(output: string | Uint8Array, name?: strin
 
 /** Options of `Farm.render`. */
 export interface RenderOptions {
-  /** The router interface that leads to the DA servers (required by netsh). */
+  /**
+   * The router interface that leads to the DA servers (required by netsh and
+   * by corp-routes in the netsh dialect).
+   */
   interface?: string
+  /** The router language of `corp-routes`: `ios`, `junos`, `linux` or `netsh`. */
+  dialect?: 'ios' | 'junos' | 'linux' | 'netsh'
+  /** `corp-routes`: one covering prefix instead of the exact cover. */
+  aggregate?: boolean
 }
 
 /** One DA server of a table. */

@@ -87,6 +87,34 @@ typedef struct mo_prefix {
 extern "C" {
 #endif // __cplusplus
 
+// The fewest prefixes covering exactly the `n` prefixes given (host bits
+// cleared, nested prefixes dropped, sibling halves merged; `value` ignored),
+// sorted by address, into `out` (room for `cap`; their `value` is 0). `*out_len`
+// receives the cover's length, also when `cap` is too small (`MO_ERR_BOUNDS`):
+// call with `cap == 0` to size `out`. Errors: `MO_ERR_NULL`,
+// `MO_ERR_INVALID_PREFIX` (a length above 128), `MO_ERR_BOUNDS`.
+//
+// # Safety
+// `prefixes` is NULL or `n` readable entries; `out` is NULL or `cap` writable
+// entries; `out_len` is NULL or writable.
+enum mo_result mo_aggregate(const struct mo_prefix *prefixes,
+                            size_t n,
+                            struct mo_prefix *out,
+                            size_t cap,
+                            size_t *out_len);
+
+// The farm's corporate routes: the exact cover of every prefix the table routes
+// (what `manageout render --target corp-routes` routes to the BIG-IP), as
+// `mo_aggregate` writes it.
+//
+// # Safety
+// `t` is NULL or a live table reference; `out` is NULL or `cap` writable
+// entries; `out_len` is NULL or writable.
+enum mo_result mo_table_cover(const struct mo_table *t,
+                              struct mo_prefix *out,
+                              size_t cap,
+                              size_t *out_len);
+
 // Copies this thread's last error text (UTF-8, including farm diagnostics) into
 // `buf`, NUL-terminated and truncated to `len - 1` bytes, and returns its full
 // length in bytes (without the NUL): call with `len` 0 to size a buffer.

@@ -18,18 +18,21 @@
 //!
 //! Layout: `handle` (the only place that turns Rust values into C pointers and
 //! back), `panic` (the boundary), `error` (results and error text), then one module
-//! per handle: `table`, `router`, `prefix_map`.
+//! per handle: `table`, `router`, `prefix_map`; `aggregate` (the corporate
+//! routes' exact cover).
 #![allow(non_camel_case_types)] // C type names: mo_table, mo_result, ...
 #![allow(unsafe_code)] // the ABI takes raw pointers; each block says why it is sound
 
 #[macro_use]
 mod panic;
+mod aggregate;
 mod error;
 mod handle;
 mod prefix_map;
 mod router;
 mod table;
 
+pub use aggregate::*;
 pub use error::*;
 pub use prefix_map::*;
 pub use router::*;

@@ -118,6 +118,38 @@ static void test_cluster_nodes(void) {
   mo_table_free(t);
 }
 
+/* The corporate routes' exact cover: siblings merged, nested dropped; the
+ * length comes back also when the room is too small. */
+static void test_aggregate(void) {
+  struct mo_prefix in[3], out[4];
+  memset(in, 0, sizeof in);
+  addr("2131:0:0:1000::", in[0].addr);
+  in[0].len = 59;
+  addr("2131:0:0:1020::", in[1].addr);
+  in[1].len = 59;
+  addr("2131:0:0:1005::", in[2].addr);
+  in[2].len = 64;
+  size_t n = 99;
+  CHECK(mo_aggregate(in, 3, NULL, 0, &n) == MO_ERR_BOUNDS);
+  CHECK(n == 1);
+  CHECK(mo_aggregate(in, 3, out, 4, &n) == MO_OK);
+  uint8_t want[16];
+  addr("2131:0:0:1000::", want);
+  CHECK(n == 1 && out[0].len == 58 && memcmp(out[0].addr, want, 16) == 0);
+  in[0].len = 129;
+  CHECK(mo_aggregate(in, 3, out, 4, &n) == MO_ERR_INVALID_PREFIX);
+  CHECK(mo_aggregate(NULL, 3, out, 4, &n) == MO_ERR_NULL);
+  CHECK(mo_aggregate(in, 3, out, 4, NULL) == MO_ERR_NULL);
+  /* a farm: the cluster's two node /64s are siblings */
+  const mo_table *t = NULL;
+  CHECK(mo_table_from_file("examples/cluster.toml", &t) == MO_OK);
+  CHECK(mo_table_cover(t, out, 4, &n) == MO_OK);
+  addr("2131:0:0:1000::", want);
+  CHECK(n == 1 && out[0].len == 63 && memcmp(out[0].addr, want, 16) == 0);
+  CHECK(mo_table_cover(NULL, out, 4, &n) == MO_ERR_NULL);
+  mo_table_free(t);
+}
+
 static void test_errors(void) {
   const mo_table *t = NULL;
   CHECK(mo_table_from_file("examples/no-such-farm.toml", &t) == MO_ERR_IO);
@@ -375,6 +407,7 @@ int main(int argc, char **argv) {
   test_lookup_of_the_fixed_article_farm();
   test_multisite_teredo();
   test_cluster_nodes();
+  test_aggregate();
   test_errors();
   test_nulls();
   test_batch_of_a_million_matches_single_lookups();

@@ -121,6 +121,7 @@ pub struct RenderOptions {
     /// by corp-routes in the netsh dialect).
     pub interface: Option<String>,
     /// The router language of `corp-routes`: `ios`, `junos`, `linux` or `netsh`.
+    #[napi(ts_type = "'ios' | 'junos' | 'linux' | 'netsh'")]
     pub dialect: Option<String>,
     /// `corp-routes`: one covering prefix instead of the exact cover.
     pub aggregate: Option<bool>,
@@ -192,7 +193,9 @@ impl Farm {
     }
 
     /// The configuration for one target: `tmsh`, `bigip-conf`, `tmsh-remove`,
-    /// `as3`, `linux` or `netsh` (netsh needs `options.interface`).
+    /// `as3`, `linux` or `netsh` (netsh needs `options.interface`); the rest of
+    /// the path: `corp-routes` (needs `options.dialect`), `da-mgmt`,
+    /// `client-firewall`.
     #[napi(ts_args_type = "target: RenderTarget, options?: RenderOptions")]
     pub fn render(
         &self,

@@ -1,4 +1,4 @@
-//! The module's functions: `explain` and `importDaServer`.
+//! The module's functions: `explain`, `importDaServer`, `aggregate` and `covering`.
 
 use std::net::Ipv6Addr;
 
@@ -86,4 +86,42 @@ pub fn import_daserver(
             computer_name: r.computer_name,
         })
         .collect())
+}
+
+fn prefixes_of(env: &Env, prefixes: Vec<String>, fname: &str) -> Result<Vec<ipnet::Ipv6Net>> {
+    prefixes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            manageout::net::parse_prefix(p.trim()).map_err(|problem| {
+                Fail::new(
+                    Code::InvalidPrefix,
+                    format!(
+                        "{fname}(): prefixes[{i}]: `{}` {problem} (write it as address/length)",
+                        manageout::diagnostic::shown(p)
+                    ),
+                )
+                .throw(env)
+            })
+        })
+        .collect()
+}
+
+/// The fewest prefixes covering exactly the given ones (host bits cleared,
+/// nested prefixes dropped, sibling halves merged), sorted: the routes
+/// `corp-routes` gives the corporate routers.
+#[napi]
+pub fn aggregate(env: Env, prefixes: Vec<String>) -> Result<Vec<String>> {
+    let nets = prefixes_of(&env, prefixes, "aggregate")?;
+    Ok(manageout::aggregate::exact_cover(nets)
+        .iter()
+        .map(ToString::to_string)
+        .collect())
+}
+
+/// The longest single prefix holding every given prefix, or null for none.
+#[napi]
+pub fn covering(env: Env, prefixes: Vec<String>) -> Result<Option<String>> {
+    let nets = prefixes_of(&env, prefixes, "covering")?;
+    Ok(manageout::aggregate::covering(nets).map(|n| n.to_string()))
 }

@@ -26,7 +26,7 @@ mod table;
 use napi_derive::napi;
 
 pub use farm::{Diagnostic, Farm, RenderOptions};
-pub use functions::{DaServerRecord, explain, import_daserver};
+pub use functions::{DaServerRecord, aggregate, covering, explain, import_daserver};
 pub use prefix_map::PrefixMap;
 pub use table::{Server, Table};
 

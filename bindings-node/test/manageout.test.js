@@ -8,7 +8,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
 
-const { Farm, PrefixMap, Table, explain, importDaServer, VERSION } = require('..')
+const { Farm, PrefixMap, Table, aggregate, covering, explain, importDaServer, VERSION } = require('..')
 
 const repo = path.join(__dirname, '..', '..')
 const examples = path.join(repo, 'examples')
@@ -490,4 +490,21 @@ test('lookups run in worker threads while the main thread rebuilds tables', asyn
   }))
   for (let i = 0; i < 200; i++) assert.equal(Farm.fromFile(farm).table().lookup('2131:0:0:1025::1').name, 'DA2')
   assert.deepEqual(await Promise.all(results), [20000, 20000, 20000, 20000])
+})
+
+test('aggregate and covering give the corporate routes', () => {
+  assert.deepEqual(aggregate(['2131:0:0:1000::/59', '2131:0:0:1020::/59', '2131:0:0:1005::/64']), ['2131:0:0:1000::/58'])
+  assert.equal(covering(['2131:0:0:1000::/59', '2131:0:0:1040::/59']), '2131:0:0:1000::/57')
+  assert.equal(covering([]), null)
+  throwsCode(() => aggregate(['2131::/48', 'nope']), TypeError, 'MO_INVALID_PREFIX', /prefixes\[1\]/)
+})
+
+test('the whole-path targets render with a dialect, and explain follows the path', () => {
+  const farm = Farm.fromFile(path.join(examples, 'whole-path.toml'))
+  assert.match(farm.render('corp-routes', { dialect: 'junos' }), /^set routing-options rib inet6\.0 static route 2131:0:0:1000::\/58 next-hop 2131::5$/m)
+  assert.match(farm.render('client-firewall'), /-EdgeTraversalPolicy Allow/)
+  assert.match(farm.render('da-mgmt'), /Add-DAMgmtServer -MgmtServer '2131::50'/)
+  throwsCode(() => farm.render('corp-routes', { dialect: 'eos' }), TypeError, 'MO_INVALID_TARGET', /dialect/)
+  const e = explain('2131:0:0:1025::7', { farm })
+  assert.equal(e.details.corp_route, '2131:0:0:1000::/58 via 2131::5')
 })

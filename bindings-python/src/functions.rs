@@ -1,4 +1,4 @@
-//! The module's functions: `explain` and `import_daserver`.
+//! The module's functions: `explain`, `import_daserver`, `aggregate` and `covering`.
 
 use std::net::Ipv6Addr;
 
@@ -100,4 +100,47 @@ pub(crate) fn import_daserver<'py>(
         .cloned()
         .unwrap_or(serde_json::Value::Array(Vec::new()));
     Ok(convert::from_json(py, &servers)?.cast_into::<PyList>()?)
+}
+
+fn prefixes_of(prefixes: &Bound<'_, PyAny>, fname: &str) -> PyResult<Vec<ipnet::Ipv6Net>> {
+    if prefixes.cast::<PyString>().is_ok() {
+        return Err(PyTypeError::new_err(format!(
+            "{fname}(): prefixes must be an iterable of prefixes, not one str"
+        )));
+    }
+    let mut out = Vec::new();
+    for (i, item) in prefixes.try_iter()?.enumerate() {
+        out.push(convert::prefix_of(
+            &item?,
+            &format!("{fname}(): prefixes[{i}]"),
+        )?);
+    }
+    Ok(out)
+}
+
+/// The fewest prefixes covering exactly the given ones (host bits cleared, nested
+/// prefixes dropped, sibling halves merged), sorted, as ipaddress.IPv6Network:
+/// the routes `corp-routes` gives the corporate routers.
+#[pyfunction]
+pub(crate) fn aggregate<'py>(
+    py: Python<'py>,
+    prefixes: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
+    let cover = manageout::aggregate::exact_cover(prefixes_of(prefixes, "aggregate")?);
+    let items = cover
+        .into_iter()
+        .map(|n| convert::ipv6_network(py, n))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
+}
+
+/// The longest single prefix holding every given prefix, or None for none.
+#[pyfunction]
+pub(crate) fn covering<'py>(
+    py: Python<'py>,
+    prefixes: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    manageout::aggregate::covering(prefixes_of(prefixes, "covering")?)
+        .map(|n| convert::ipv6_network(py, n))
+        .transpose()
 }

@@ -23,5 +23,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<prefix_map::PrefixMap>()?;
     m.add_function(wrap_pyfunction!(functions::explain, m)?)?;
     m.add_function(wrap_pyfunction!(functions::import_daserver, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::aggregate, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::covering, m)?)?;
     Ok(())
 }

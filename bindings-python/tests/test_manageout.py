@@ -330,3 +330,30 @@ def test_prefix_map_agrees_with_a_pure_python_oracle(
         assert pm.lookup(a) == oracle(prefixes, a)
     packed = b"".join(a.packed for a in probes)
     assert list(pm.lookup_many(packed)) == [(-1 if (v := oracle(prefixes, a)) is None else v) for a in probes]
+
+
+def test_aggregate_and_covering_as_the_corporate_routes_need_them() -> None:
+    cover = manageout.aggregate(["2131:0:0:1000::/59", ipaddress.IPv6Network("2131:0:0:1020::/59"), "2131:0:0:1005::/64"])
+    assert cover == [ipaddress.IPv6Network("2131:0:0:1000::/58")]
+    assert manageout.covering(["2131:0:0:1000::/59", "2131:0:0:1040::/59"]) == ipaddress.IPv6Network("2131:0:0:1000::/57")
+    assert manageout.covering([]) is None
+    with pytest.raises(ValueError, match=r"prefixes\[1\]"):
+        manageout.aggregate(["2131::/48", "nope"])
+    with pytest.raises(TypeError, match="not one str"):
+        manageout.aggregate("2131::/48")
+
+
+def test_whole_path_targets_render_from_python() -> None:
+    farm = manageout.Farm.from_file("examples/whole-path.toml")
+    ios = farm.render("corp-routes", dialect="ios")
+    assert "ipv6 route 2131:0:0:1000::/58 2131::5\n" in ios
+    assert "2131::/50" not in farm.render("corp-routes", dialect="junos", aggregate=True)
+    assert "-EdgeTraversalPolicy Allow" in farm.render("client-firewall")
+    assert "Add-DAMgmtServer -MgmtServer '2131::50'" in farm.render("da-mgmt")
+    with pytest.raises(ValueError, match="dialect"):
+        farm.render("corp-routes", dialect="eos")
+    with pytest.raises(ValueError, match="needs --dialect"):
+        farm.render("corp-routes")
+    e = manageout.explain("2131:0:0:1025::7", farm=farm)
+    assert e["details"]["corp_route"] == "2131:0:0:1000::/58 via 2131::5"
+    assert e["details"]["virtual"] == "/Common/article_DA2_client"

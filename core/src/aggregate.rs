@@ -4,14 +4,14 @@
 //! ([`farm_covering`]).
 //!
 //! Owns: prefix arithmetic over sets. May not: render or check a farm (it reads a
-//! [`ValidFarm`]'s routes).
+//! farm's routes).
 
 use std::net::Ipv6Addr;
 
 use ipnet::Ipv6Net;
 
-use crate::check::ValidFarm;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::model::Farm;
 
 /// The sibling of a prefix (the other half of its parent), if it has a parent.
 fn sibling(n: Ipv6Net) -> Option<Ipv6Net> {
@@ -104,7 +104,7 @@ pub fn covering(prefixes: impl IntoIterator<Item = Ipv6Net>) -> Option<Ipv6Net> 
 /// assert_eq!(cover.iter().map(ToString::to_string).collect::<Vec<_>>(), ["2131:0:0:1000::/58"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn farm_cover(farm: &ValidFarm) -> Vec<Ipv6Net> {
+pub fn farm_cover(farm: &Farm) -> Vec<Ipv6Net> {
     exact_cover(farm.servers.iter().flat_map(|s| s.routes().map(|(p, _)| p)))
 }
 
@@ -121,7 +121,7 @@ pub fn farm_cover(farm: &ValidFarm) -> Vec<Ipv6Net> {
 /// assert!(warnings[0].message.contains("the whole internal prefix 2001:db8::/32"), "{}", warnings[0].message);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn farm_covering(farm: &ValidFarm) -> Option<(Ipv6Net, Vec<Diagnostic>)> {
+pub fn farm_covering(farm: &Farm) -> Option<(Ipv6Net, Vec<Diagnostic>)> {
     let exact = farm_cover(farm);
     let cover = covering(exact.iter().copied())?;
     let routed = |a: Ipv6Addr| exact.iter().any(|n| n.contains(&a));

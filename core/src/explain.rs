@@ -154,6 +154,53 @@ fn v4(bits: u32) -> Ipv4Addr {
     Ipv4Addr::from(bits)
 }
 
+/// The rest of the path of an owned address: the corporate route that carries it
+/// (`corp_route`), the BIG-IP virtual that steers it (`virtual`), and what the
+/// client firewall rules let in (`firewall`).
+fn whole_path(t: &Table, r: crate::Route, address: Ipv6Addr, details: &mut Map<String, Value>) {
+    let farm = t.farm();
+    let cover = crate::aggregate::farm_cover(farm)
+        .into_iter()
+        .find(|c| c.contains(&address));
+    if let Some(c) = cover {
+        let via = farm.bigip.self_ip.map_or_else(
+            || "the BIG-IP's self IP (bigip.self_ip is not set)".to_owned(),
+            |ip| ip.to_string(),
+        );
+        details.insert("corp_route".into(), json!(format!("{c} via {via}")));
+    }
+    if let Some(v) = crate::render::virtual_of(farm, r.server.index(), r.prefix) {
+        details.insert("virtual".into(), json!(v));
+    }
+    let m = &farm.manage_out;
+    let firewall = if m.management_servers.is_empty() || m.services.is_empty() {
+        "no rules rendered (set manage_out.management_servers and services)".to_owned()
+    } else {
+        let servers: Vec<String> = m
+            .management_servers
+            .iter()
+            .map(|n| {
+                if n.prefix_len() == 128 {
+                    n.addr().to_string()
+                } else {
+                    n.to_string()
+                }
+            })
+            .collect();
+        let services: Vec<String> = m.services.iter().map(ToString::to_string).collect();
+        format!(
+            "lets in {} from {}{}",
+            services.join(", "),
+            servers.join(", "),
+            m.gpo.as_deref().map_or_else(
+                || " (no GPO: set manage_out.gpo)".to_owned(),
+                |g| format!(" (GPO {})", crate::diagnostic::shown(g))
+            )
+        )
+    };
+    details.insert("firewall".into(), json!(firewall));
+}
+
 /// Explains an address, with the farm's table when one is given.
 ///
 /// ```
@@ -165,6 +212,16 @@ fn v4(bits: u32) -> Ipv4Addr {
 /// assert_eq!(e.details["client_ipv4"], "192.0.2.45");
 /// assert_eq!(e.details["client_port"], 40000);
 /// assert_eq!(e.details["cone_nat"], true);
+///
+/// // with a farm: the server, and the rest of the path (corporate route,
+/// // BIG-IP virtual, client firewall)
+/// let farm = manageout::Farm::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/whole-path.toml"))?.into_valid_farm()?;
+/// let table = manageout::Table::new(&farm);
+/// let e = explain("2131:0:0:1025::7".parse()?, Some(&table));
+/// assert_eq!(e.server.as_deref(), Some("DA2"));
+/// assert_eq!(e.details["corp_route"], "2131:0:0:1000::/58 via 2131::5");
+/// assert_eq!(e.details["virtual"], "/Common/article_DA2_client");
+/// assert_eq!(e.details["firewall"], "lets in rdp, winrm from 2131::50, 2131:0:0:10::/64 (GPO contoso.com\\DirectAccess Client Settings)");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn explain(address: Ipv6Addr, table: Option<&Table>) -> Explanation {
@@ -260,6 +317,9 @@ pub fn explain(address: Ipv6Addr, table: Option<&Table>) -> Explanation {
         (_, None) if table.is_some() => "no server of the farm owns this address".to_owned(),
         (_, None) => "give the farm (--farm) to find the DA server that owns it".to_owned(),
     };
+    if let (Some(r), Some(t)) = (route, table) {
+        whole_path(t, r, address, &mut details);
+    }
     details.insert("note".into(), json!(note));
     Explanation {
         address,

@@ -12,7 +12,17 @@ package adds the ``FarmError`` exception type.
 from __future__ import annotations
 
 from . import _native
-from ._native import Diagnostic, Farm, PrefixMap, Server, Table, explain, import_daserver
+from ._native import (
+    Diagnostic,
+    Farm,
+    PrefixMap,
+    Server,
+    Table,
+    aggregate,
+    covering,
+    explain,
+    import_daserver,
+)
 
 __version__: str = _native.__version__
 
@@ -23,6 +33,8 @@ __all__ = [
     "PrefixMap",
     "Server",
     "Table",
+    "aggregate",
+    "covering",
     "explain",
     "import_daserver",
     "__version__",

@@ -13,12 +13,24 @@ __all__ = [
     "Table",
     "explain",
     "import_daserver",
+    "aggregate",
+    "covering",
     "__version__",
 ]
 
 _Address = str | ipaddress.IPv6Address | bytes | int
 _Buffer = bytes | bytearray | memoryview | array.array[int]
-_Target = Literal["tmsh", "bigip-conf", "tmsh-remove", "as3", "linux", "netsh"]
+_Target = Literal[
+    "tmsh",
+    "bigip-conf",
+    "tmsh-remove",
+    "as3",
+    "linux",
+    "netsh",
+    "corp-routes",
+    "da-mgmt",
+    "client-firewall",
+]
 
 @final
 class Diagnostic:
@@ -97,7 +109,14 @@ class Farm:
     def from_dict(data: Mapping[str, Any]) -> Farm: ...
     def check(self) -> list[Diagnostic]: ...
     def table(self) -> Table: ...
-    def render(self, target: _Target, interface: str | None = None) -> str: ...
+    def render(
+        self,
+        target: _Target,
+        interface: str | None = None,
+        *,
+        dialect: Literal["ios", "junos", "linux", "netsh"] | None = None,
+        aggregate: bool = False,
+    ) -> str: ...
     def as3(self) -> dict[str, Any]: ...
     def audit(self, config: str, name: str = ...) -> list[Diagnostic]: ...
     def audit_fix(self, config: str, name: str = ...) -> str: ...
@@ -105,6 +124,8 @@ class Farm:
     def server_names(self) -> list[str]: ...
 
 def explain(address: _Address, farm: Farm | None = None) -> dict[str, Any]: ...
+def aggregate(prefixes: Iterable[str | ipaddress.IPv6Network]) -> list[ipaddress.IPv6Network]: ...
+def covering(prefixes: Iterable[str | ipaddress.IPv6Network]) -> ipaddress.IPv6Network | None: ...
 def import_daserver(
     output: str | bytes,
     names: Sequence[str] | None = None,

@@ -330,6 +330,14 @@ pub(crate) fn planned_names(farm: &Farm, subset: &[usize]) -> Planned {
     }
 }
 
+/// The full path of the virtual that forwards `prefix` of server `server`.
+pub(crate) fn virtual_of(farm: &Farm, server: usize, prefix: ipnet::Ipv6Net) -> Option<String> {
+    let plan = Plan::new(farm);
+    let sp = plan.servers.get(server)?;
+    let v = sp.virtuals.iter().find(|v| v.prefix == prefix)?;
+    Some(plan.path(&v.name))
+}
+
 /// The tmsh create commands for the servers `subset` only (names as for the whole
 /// farm), then `tmsh save sys config`.
 pub(crate) fn tmsh_for(farm: &Farm, subset: &[usize]) -> Result<String, quote::Unquotable> {
