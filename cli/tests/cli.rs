@@ -735,3 +735,107 @@ fn schema_prints_the_farm_file_schema_the_library_derives() {
     assert_eq!(printed, manageout::load::farm_file_schema());
     assert_eq!(printed["title"], "manageout farm file");
 }
+
+#[test]
+fn check_whole_path_passes_deny_warnings_only_for_a_complete_farm() {
+    let whole = run(
+        &[
+            "check",
+            "examples/whole-path.toml",
+            "--whole-path",
+            "--deny-warnings",
+        ],
+        None,
+    );
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stdout));
+    let plain = run(&["check", "examples/seed-fixed.toml", "--whole-path"], None);
+    assert_eq!(plain.status.code(), Some(0));
+    assert_eq!(text(&plain.stdout).matches("warning[MO050]").count(), 4);
+    let denied = run(
+        &[
+            "check",
+            "examples/seed-fixed.toml",
+            "--whole-path",
+            "--deny-warnings",
+        ],
+        None,
+    );
+    assert_eq!(denied.status.code(), Some(1));
+    // without the flag, check is unchanged
+    let unchanged = run(
+        &["check", "examples/seed-fixed.toml", "--deny-warnings"],
+        None,
+    );
+    assert_eq!(unchanged.status.code(), Some(0));
+}
+
+#[test]
+fn corp_routes_needs_a_dialect_and_the_farm_a_self_ip() {
+    let no_dialect = run(
+        &[
+            "render",
+            "examples/whole-path.toml",
+            "--target",
+            "corp-routes",
+        ],
+        None,
+    );
+    assert_eq!(no_dialect.status.code(), Some(2));
+    assert!(text(&no_dialect.stderr).contains("--dialect ios, junos, linux or netsh"));
+    let bad = run(
+        &[
+            "render",
+            "examples/whole-path.toml",
+            "--target",
+            "corp-routes",
+            "--dialect",
+            "eos",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let no_self_ip = run(
+        &[
+            "render",
+            "examples/seed-fixed.toml",
+            "--target",
+            "corp-routes",
+            "--dialect",
+            "ios",
+        ],
+        None,
+    );
+    assert_eq!(no_self_ip.status.code(), Some(1));
+    assert_eq!(text(&no_self_ip.stdout), "");
+    assert!(
+        text(&no_self_ip.stderr).contains("needs bigip.self_ip"),
+        "{}",
+        text(&no_self_ip.stderr)
+    );
+    let netsh = run(
+        &[
+            "render",
+            "examples/whole-path.toml",
+            "--target",
+            "corp-routes",
+            "--dialect",
+            "netsh",
+        ],
+        None,
+    );
+    assert_eq!(netsh.status.code(), Some(2), "netsh needs --interface");
+    let aggregate = run(
+        &[
+            "render",
+            "examples/multisite.toml",
+            "--target",
+            "corp-routes",
+            "--dialect",
+            "linux",
+            "--aggregate",
+        ],
+        None,
+    );
+    // multisite has no self IP: refused before anything is printed
+    assert_eq!(aggregate.status.code(), Some(1));
+}

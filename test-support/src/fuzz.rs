@@ -227,6 +227,36 @@ impl<'a> Arbitrary<'a> for RenderCase {
         if bool::arbitrary(u)? {
             toml += &format!("route_domain = {}\n", u.int_in_range(0..=65535u32)?);
         }
+        // the whole path: a self IP, and [manage_out] with an arbitrary GPO and
+        // services
+        if bool::arbitrary(u)? {
+            toml += "self_ip = \"2131::5\"\n";
+        }
+        if bool::arbitrary(u)? {
+            toml += "[manage_out]\nmanagement_servers = [\"2131::50\", \"2131:0:0:10::/64\"]\n";
+            let services: Vec<String> = (0..u.int_in_range(0..=3)?)
+                .map(|_| {
+                    let named = [
+                        "rdp",
+                        "winrm",
+                        "winrm-https",
+                        "smb",
+                        "icmp",
+                        "sccm-remote-control",
+                    ];
+                    Ok(match u.int_in_range(0..=7u8)? {
+                        6 => format!("tcp:{}", u16::arbitrary(u)?),
+                        7 => <&str>::arbitrary(u)?.to_owned(),
+                        i => named[usize::from(i)].to_owned(),
+                    })
+                })
+                .map(|r: arbitrary::Result<String>| r.map(|s| toml_string(&s)))
+                .collect::<arbitrary::Result<_>>()?;
+            toml += &format!("services = [{}]\n", services.join(", "));
+            if bool::arbitrary(u)? {
+                toml += &format!("gpo = {}\n", toml_string(<&str>::arbitrary(u)?));
+            }
+        }
         let servers = u.int_in_range(1..=8u32)?;
         for i in 0..servers {
             let prefix = (0x2131_u128 << 112) | (u128::from(0x1000 + i * 0x20) << 64);
@@ -272,12 +302,91 @@ pub fn render(data: &[u8]) {
         Target::Linux,
         Target::Netsh,
     ] {
-        let out = render::render(farm, target, &options)
+        let result = render::render(farm, target, &options);
+        // AS3 remarks hold 64 characters: a farm name past 54 is refused there,
+        // with the fix, and only there
+        if target == Target::As3 && render::marker(farm).chars().count() > 64 {
+            match result {
+                Err(manageout::Error::Unrepresentable { reason, .. }) => {
+                    assert!(reason.contains("at most 54 characters"), "{reason}");
+                    continue;
+                }
+                other => panic!(
+                    "AS3 with a {}-character marker: {other:?}",
+                    render::marker(farm).len()
+                ),
+            }
+        }
+        let out = result
             .unwrap_or_else(|e| panic!("{target:?} failed on a valid farm: {e}\n{}", case.toml));
         if target == Target::As3 {
             let v: serde_json::Value = serde_json::from_str(&out.text).expect("AS3 is JSON");
             assert_eq!(v, render::as3(farm).expect("as3"));
         }
+    }
+    whole_path(farm, &case.toml);
+}
+
+/// The whole-path targets of a valid farm: rendered when the farm has what each
+/// needs (else refused naming the setting), and the firewall rules read back by
+/// PowerShell's rules carry exactly the farm's GPO and management servers.
+fn whole_path(farm: &manageout::ValidFarm, toml: &str) {
+    use crate::powershell::calls;
+    for dialect in render::Dialect::ALL {
+        let options = Options {
+            interface: Some("Corp".into()),
+            dialect: Some(dialect),
+            aggregate: dialect == render::Dialect::Ios,
+        };
+        match render::render(farm, Target::CorpRoutes, &options) {
+            Ok(_) => assert!(farm.bigip.self_ip.is_some()),
+            Err(manageout::Error::MissingSetting { setting, .. }) => {
+                assert_eq!(setting, "bigip.self_ip", "{toml}");
+                assert!(farm.bigip.self_ip.is_none());
+            }
+            Err(e) => panic!("corp-routes {dialect:?}: {e}\n{toml}"),
+        }
+    }
+    let m = &farm.manage_out;
+    match render::render(farm, Target::ClientFirewall, &Options::default()) {
+        Ok(out) => {
+            let want_remote: Vec<String> = m
+                .management_servers
+                .iter()
+                .map(|n| {
+                    if n.prefix_len() == 128 {
+                        n.addr().to_string()
+                    } else {
+                        n.to_string()
+                    }
+                })
+                .collect();
+            let created = calls(&out.text, "New-NetFirewallRule")
+                .unwrap_or_else(|e| panic!("{e}\n{}", out.text));
+            let rules: usize = m.services.iter().map(|s| s.rules().len()).sum();
+            assert_eq!(created.len(), rules, "{}", out.text);
+            for c in &created {
+                assert_eq!(
+                    c.param("RemoteAddress"),
+                    Some(want_remote.as_slice()),
+                    "{}",
+                    out.text
+                );
+                assert_eq!(
+                    c.param("PolicyStore").map(<[String]>::to_vec),
+                    m.gpo.clone().map(|g| vec![g]),
+                    "{}",
+                    out.text
+                );
+            }
+        }
+        Err(manageout::Error::MissingSetting { .. }) => {
+            assert!(
+                m.management_servers.is_empty() || m.services.is_empty(),
+                "{toml}"
+            );
+        }
+        Err(e) => panic!("client-firewall: {e}\n{toml}"),
     }
 }
 
