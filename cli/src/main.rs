@@ -385,7 +385,7 @@ impl Ctx {
     }
 
     fn import(&mut self, files: &[Input], names: &[String], addresses: &[String]) -> Outcome {
-        use manageout::import::{ImportError, Pair, assemble, read};
+        use manageout::import::{ImportError, Pair, assemble, read_all};
         if !names.is_empty() && names.len() != addresses.len() {
             return Err(usage(format!(
                 "{} --name but {} --address given; give them in pairs, one pair per imported record",
@@ -405,8 +405,8 @@ impl Ctx {
         let mut sources: Vec<String> = Vec::new();
         for input in files {
             let (bytes, name) = self.read(input)?;
-            match read(&bytes, &name) {
-                Ok(i) => inputs.push((name.clone(), i)),
+            match read_all(&bytes, &name) {
+                Ok(found) => inputs.extend(found.into_iter().map(|i| (name.clone(), i))),
                 Err(e) => {
                     eprintln!("error: {}", escaped(&e.to_string()));
                     return Ok(ExitCode::from(FAILURE));

@@ -403,3 +403,31 @@ fn hostile_text_in_a_listing_reaches_no_output_unescaped() {
         .to_string();
     assert!(!e.contains('\u{1b}'), "{e:?}");
 }
+
+#[test]
+fn one_file_holding_a_nodes_get_daserver_output_and_its_routes_is_both() {
+    let both = "node2-daserver-and-routes.txt";
+    let inputs: Vec<(String, Input)> = [
+        "node1-get-daserver-fl.txt",
+        "node1-get-netroute-fl.txt",
+        both,
+    ]
+    .iter()
+    .flat_map(|n| {
+        manageout::import::read_all(&saved(n), n)
+            .unwrap()
+            .into_iter()
+            .map(|i| ((*n).to_owned(), i))
+    })
+    .collect();
+    assert_eq!(inputs.len(), 4, "{inputs:?}");
+    let imported = assemble(
+        &inputs,
+        &pairs(&[("DA-NODE1", "2131::11"), ("DA-NODE2", "2131::12")]),
+    )
+    .unwrap();
+    assert_eq!(
+        imported.servers[1].client_prefix.as_deref(),
+        Some("2131:0:0:1001::/64")
+    );
+}

@@ -156,8 +156,8 @@ pub fn import_daserver(data: &[u8]) {
     let mut inputs = Vec::new();
     for (i, part) in data.splitn(4, |b| *b == 0).enumerate() {
         let name = format!("fuzz{i}.txt");
-        match import::read(part, &name) {
-            Ok(input) => inputs.push((name, input)),
+        match import::read_all(part, &name) {
+            Ok(found) => inputs.extend(found.into_iter().map(|i| (name.clone(), i))),
             Err(e) => {
                 let _ = e.to_string();
                 return;

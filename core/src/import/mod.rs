@@ -274,6 +274,38 @@ pub fn read(bytes: &[u8], file: &str) -> Result<Input, ImportError> {
     Err(refused)
 }
 
+/// Reads one input file that may hold several outputs one after the other (a
+/// node's Get-DAServer output followed by its route listing and
+/// Get-RemoteAccessLoadBalancer output, saved into one file): the inputs it
+/// holds, in the order [`assemble`] pairs them.
+///
+/// ```
+/// use manageout::import::{read_all, Input};
+/// let both = "ClientIPv6Prefix : 2131:0:0:1000::/59\n\nDestinationPrefix : 2131:0:0:1001::/64\nInterfaceAlias    : IPHTTPSInterface\nPublish           : Yes\n";
+/// let inputs = read_all(both.as_bytes(), "node2.txt")?;
+/// assert!(matches!(&inputs[..], [Input::Servers(_), Input::Routes(_)]));
+/// # Ok::<(), manageout::import::ImportError>(())
+/// ```
+pub fn read_all(bytes: &[u8], file: &str) -> Result<Vec<Input>, ImportError> {
+    let first = read(bytes, file)?;
+    if !matches!(first, Input::Servers(_)) {
+        return Ok(vec![first]);
+    }
+    let mut out = vec![first];
+    // decoded already by `read`: cannot fail here
+    let text = crate::load::decode(bytes).map_err(|d| ImportError::NotText {
+        file: file.to_owned(),
+        reason: d.message,
+    })?;
+    if let Some(routes) = routes::parse(&text) {
+        out.push(Input::Routes(routes));
+    }
+    if let Some(b) = balancer::parse(&text) {
+        out.push(Input::Balancer(b));
+    }
+    Ok(out)
+}
+
 /// Builds a record from `(property, value)` pairs, if they hold a ClientIPv6Prefix.
 pub(crate) fn record_of<'a>(props: impl Iterator<Item = (&'a str, Vec<String>)>) -> Option<Record> {
     let mut r = Record::default();

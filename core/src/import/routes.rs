@@ -35,14 +35,28 @@ pub struct Route {
 /// The IP-HTTPS interface's aliases: `IPHTTPSInterface` (Windows Server 2012 R2)
 /// and `Microsoft IP-HTTPS Platform Interface` (2016 and later), compared without
 /// case; Format-Table's truncation (`Microsoft IP-HTTPS Platf...`) is understood.
+///
+/// ```
+/// use manageout::import::is_iphttps;
+/// assert!(is_iphttps("IPHTTPSInterface"));
+/// assert!(is_iphttps("Microsoft IP-HTTPS Platform Interface"));
+/// assert!(is_iphttps("Microsoft IP-HTTPS Platfo..."));
+/// assert!(is_iphttps("IPHTTPSInt…"));
+/// assert!(!is_iphttps("Microsoft..."));
+/// assert!(!is_iphttps("Corpnet"));
+/// ```
 pub fn is_iphttps(alias: &str) -> bool {
     const LONG: &str = "microsoft ip-https platform interface";
     let a = alias.trim().to_ascii_lowercase();
     if a == "iphttpsinterface" || a == LONG {
         return true;
     }
+    // Format-Table cuts long cells with `...` (Windows PowerShell) or `…` (7)
     let cut = a.strip_suffix("...").or_else(|| a.strip_suffix('…'));
-    cut.is_some_and(|c| c.len() >= "microsoft ip-https".len() && LONG.starts_with(c))
+    cut.is_some_and(|c| {
+        (c.len() >= "microsoft ip-https".len() && LONG.starts_with(c))
+            || (c.len() >= "iphttps".len() && "iphttpsinterface".starts_with(c))
+    })
 }
 
 fn publish_of(v: &str) -> Option<bool> {
