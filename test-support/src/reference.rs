@@ -1,32 +1,20 @@
 //! Third-party reference documents (F5's AS3 schema, vendor samples) are not part of
-//! the repository: tests find them through `MANAGEOUT_REFERENCE`, or in
-//! `../shared/reference` beside the repository when that exists, and skip with one
-//! line when neither is there.
+//! the repository: tests find them through `MANAGEOUT_REFERENCE` (which
+//! `scripts/test` sets from `scripts/reference-dir`, the one place the default
+//! folder is written), and skip with one line when it is not set.
 
-use std::path::{Path, PathBuf};
-
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("test-support sits in the repository")
-        .to_path_buf()
-}
+use std::path::PathBuf;
 
 /// The reference folder: `$MANAGEOUT_REFERENCE` (which must then exist), else
-/// `../shared/reference` beside the repository if it exists.
+/// none.
 pub fn dir() -> Option<PathBuf> {
-    if let Some(v) = std::env::var_os("MANAGEOUT_REFERENCE").filter(|v| !v.is_empty()) {
-        let p = PathBuf::from(v);
-        assert!(
-            p.is_dir(),
-            "MANAGEOUT_REFERENCE={} is not a directory",
-            p.display()
-        );
-        return Some(p);
-    }
-    let beside = repo_root().join("../shared/reference");
-    beside.is_dir().then_some(beside)
+    let p = PathBuf::from(std::env::var_os("MANAGEOUT_REFERENCE").filter(|v| !v.is_empty())?);
+    assert!(
+        p.is_dir(),
+        "MANAGEOUT_REFERENCE={} is not a directory",
+        p.display()
+    );
+    Some(p)
 }
 
 /// A file of the reference folder, or `None` after printing one line saying what
