@@ -150,11 +150,7 @@ pub fn farm_covering(farm: &Farm) -> Option<(Ipv6Net, Vec<Diagnostic>)> {
             warn(
                 format!(
                     "management server {}: its traffic would be sent to the BIG-IP",
-                    if m.prefix_len() == 128 {
-                        m.addr().to_string()
-                    } else {
-                        m.to_string()
-                    }
+                    crate::net::address_or_prefix(m)
                 ),
                 "route the exact prefixes (leave out --aggregate)",
             );

@@ -179,13 +179,7 @@ fn whole_path(t: &Table, r: crate::Route, address: Ipv6Addr, details: &mut Map<S
         let servers: Vec<String> = m
             .management_servers
             .iter()
-            .map(|n| {
-                if n.prefix_len() == 128 {
-                    n.addr().to_string()
-                } else {
-                    n.to_string()
-                }
-            })
+            .map(net::address_or_prefix)
             .collect();
         let services: Vec<String> = m.services.iter().map(ToString::to_string).collect();
         format!(

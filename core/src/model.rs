@@ -307,7 +307,7 @@ impl Default for BigIp {
 /// ```
 /// use manageout::Service;
 /// let s: Service = "winrm".parse()?;
-/// assert_eq!(s.ports(), &[("TCP", 5985)]);
+/// assert_eq!(s.rules(), [("TCP", 5985)]);
 /// assert_eq!("tcp:8530".parse::<Service>()?, Service::Tcp(8530));
 /// assert_eq!(Service::Udp(161).to_string(), "udp:161");
 /// assert!("telnet".parse::<Service>().is_err());
@@ -346,25 +346,18 @@ impl Service {
     ];
 
     /// The protocol (`TCP`, `UDP` or `ICMPv6`, as `New-NetFirewallRule -Protocol`
-    /// writes them) and port (for ICMPv6 the type) of each rule the service needs.
-    pub fn ports(&self) -> &[(&'static str, u16)] {
-        match self {
-            Self::Rdp => &[("TCP", 3389), ("UDP", 3389)],
-            Self::WinRm => &[("TCP", 5985)],
-            Self::WinRmHttps => &[("TCP", 5986)],
-            Self::Smb => &[("TCP", 445)],
-            Self::Icmp => &[("ICMPv6", 128)],
-            Self::SccmRemoteControl => &[("TCP", 2701)],
-            Self::Tcp(_) | Self::Udp(_) => &[],
-        }
-    }
-
-    /// The protocol and port of each rule, custom ports included.
+    /// writes them) and port (for ICMPv6 the type) of each firewall rule the
+    /// service needs.
     pub fn rules(&self) -> Vec<(&'static str, u16)> {
         match *self {
+            Self::Rdp => vec![("TCP", 3389), ("UDP", 3389)],
+            Self::WinRm => vec![("TCP", 5985)],
+            Self::WinRmHttps => vec![("TCP", 5986)],
+            Self::Smb => vec![("TCP", 445)],
+            Self::Icmp => vec![("ICMPv6", 128)],
+            Self::SccmRemoteControl => vec![("TCP", 2701)],
             Self::Tcp(p) => vec![("TCP", p)],
             Self::Udp(p) => vec![("UDP", p)],
-            _ => self.ports().to_vec(),
         }
     }
 }

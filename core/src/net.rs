@@ -49,6 +49,23 @@ pub const NOT_FOR_CLIENTS: [(Ipv6Net, &str); 5] = [
     (IPV4_MAPPED, "the IPv4-mapped range ::ffff:0:0/96"),
 ];
 
+/// A prefix as the farm file writes a management server: a /128 as the address
+/// alone, any other prefix as `address/length`.
+///
+/// ```
+/// use manageout::net::address_or_prefix;
+/// assert_eq!(address_or_prefix(&"2131::50/128".parse()?), "2131::50");
+/// assert_eq!(address_or_prefix(&"2131:0:0:10::/64".parse()?), "2131:0:0:10::/64");
+/// # Ok::<(), ipnet::AddrParseError>(())
+/// ```
+pub fn address_or_prefix(n: &Ipv6Net) -> String {
+    if n.prefix_len() == 128 {
+        n.addr().to_string()
+    } else {
+        n.to_string()
+    }
+}
+
 /// Whether two prefixes overlap (one holds the other).
 pub fn overlaps(a: &Ipv6Net, b: &Ipv6Net) -> bool {
     a.contains(b) || b.contains(a)

@@ -353,13 +353,7 @@ fn whole_path(farm: &manageout::ValidFarm, toml: &str) {
             let want_remote: Vec<String> = m
                 .management_servers
                 .iter()
-                .map(|n| {
-                    if n.prefix_len() == 128 {
-                        n.addr().to_string()
-                    } else {
-                        n.to_string()
-                    }
-                })
+                .map(manageout::net::address_or_prefix)
                 .collect();
             let created = calls(&out.text, "New-NetFirewallRule")
                 .unwrap_or_else(|e| panic!("{e}\n{}", out.text));

@@ -34,6 +34,14 @@ impl Virtual<'_> {
         Ipv6Net::new(self.dest?, self.len?).ok().map(|n| n.trunc())
     }
 
+    /// Where a finding about its destination points: the `destination` line, or
+    /// the whole stanza when it has none.
+    pub(super) fn destination_span(&self) -> Range<usize> {
+        self.stanza
+            .child("destination")
+            .map_or_else(|| self.stanza.span.clone(), |c| c.span.clone())
+    }
+
     pub(super) fn folder(&self) -> &str {
         self.path
             .rsplit_once('/')

@@ -125,11 +125,7 @@ pub(super) fn whole_clusters<'a, 'c>(
             "delete it and give each node ({}) a network virtual for its own /64 with a pool whose member is the node's own address (`manageout audit --fix`, or `manageout render --target tmsh`)",
             if nodes.is_empty() { "none declared in the farm".to_owned() } else { nodes.join(", ") }
         ));
-        let span = v
-            .stanza
-            .child("destination")
-            .map_or_else(|| v.stanza.span.clone(), |c| c.span.clone());
-        report.push(located.at(d, v.file, &span));
+        report.push(located.at(d, v.file, &v.destination_span()));
         report
             .delete_virtuals
             .insert(v.path.clone(), Code::MO116.as_str().into());
@@ -268,11 +264,7 @@ pub(super) fn stale(
         )
         .with_field("destination")
         .with_help("delete it if no DA server owns this prefix any more, or add the server to the farm");
-        let span = v
-            .stanza
-            .child("destination")
-            .map_or_else(|| v.stanza.span.clone(), |c| c.span.clone());
-        report.push(located.at(d, v.file, &span));
+        report.push(located.at(d, v.file, &v.destination_span()));
         report.stale_virtuals.insert(v.path.clone());
     }
 }

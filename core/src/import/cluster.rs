@@ -114,12 +114,12 @@ fn match_routes<'a>(
         if named.len() > 1 {
             return Err(ImportError::ComputerMismatch {
                 file: file.to_owned(),
-                computer: named.join(", "),
+                computer: crate::diagnostic::shown(&named.join(", ")),
                 server_file: server_file.to_owned(),
                 server_computer: record
                     .computer_name
-                    .clone()
-                    .unwrap_or_else(|| "one node".into()),
+                    .as_deref()
+                    .map_or_else(|| "one node".into(), crate::diagnostic::shown),
             });
         }
         if let (Some(listed), Some(own)) = (named.first(), record.computer_name.as_deref())
@@ -127,9 +127,9 @@ fn match_routes<'a>(
         {
             return Err(ImportError::ComputerMismatch {
                 file: file.to_owned(),
-                computer: (*listed).to_owned(),
+                computer: crate::diagnostic::shown(listed),
                 server_file: server_file.to_owned(),
-                server_computer: own.to_owned(),
+                server_computer: crate::diagnostic::shown(own),
             });
         }
         return Ok(vec![(range.start, routes.iter().collect())]);

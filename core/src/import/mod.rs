@@ -206,10 +206,19 @@ pub const MAX_LINE_LEN: usize = 64 * 1024;
 /// # Ok::<(), manageout::import::ImportError>(())
 /// ```
 pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Record>, ImportError> {
-    let text = crate::load::decode(bytes).map_err(|d| ImportError::NotText {
+    parse_text(&decode(bytes, file)?, file)
+}
+
+/// Bytes as saved (UTF-8, or UTF-16 with a BOM) to text.
+fn decode(bytes: &[u8], file: &str) -> Result<String, ImportError> {
+    crate::load::decode(bytes).map_err(|d| ImportError::NotText {
         file: file.to_owned(),
         reason: d.message,
-    })?;
+    })
+}
+
+/// The records of decoded text ([`parse`]).
+fn parse_text(text: &str, file: &str) -> Result<Vec<Record>, ImportError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return json::parse(trimmed, file);
@@ -226,8 +235,8 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Record>, ImportError> {
             max: MAX_LINE_LEN,
         });
     }
-    let (mut records, mut found) = text::parse_list(&text);
-    let (table_records, table_found) = text::parse_tables(&text);
+    let (mut records, mut found) = text::parse_list(text);
+    let (table_records, table_found) = text::parse_tables(text);
     records.extend(table_records);
     found.extend(table_found);
     if records.is_empty() {
@@ -255,20 +264,20 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Record>, ImportError> {
 /// # Ok::<(), manageout::import::ImportError>(())
 /// ```
 pub fn read(bytes: &[u8], file: &str) -> Result<Input, ImportError> {
-    let refused = match parse(bytes, file) {
+    read_text(&decode(bytes, file)?, file)
+}
+
+/// What decoded text is ([`read`]).
+fn read_text(text: &str, file: &str) -> Result<Input, ImportError> {
+    let refused = match parse_text(text, file) {
         Ok(records) => return Ok(Input::Servers(records)),
         Err(e @ ImportError::NotDaOutput { .. }) => e,
         Err(e) => return Err(e),
     };
-    // decoded already by `parse`: cannot fail here
-    let text = crate::load::decode(bytes).map_err(|d| ImportError::NotText {
-        file: file.to_owned(),
-        reason: d.message,
-    })?;
-    if let Some(routes) = routes::parse(&text) {
+    if let Some(routes) = routes::parse(text) {
         return Ok(Input::Routes(routes));
     }
-    if let Some(b) = balancer::parse(&text) {
+    if let Some(b) = balancer::parse(text) {
         return Ok(Input::Balancer(b));
     }
     Err(refused)
@@ -287,16 +296,12 @@ pub fn read(bytes: &[u8], file: &str) -> Result<Input, ImportError> {
 /// # Ok::<(), manageout::import::ImportError>(())
 /// ```
 pub fn read_all(bytes: &[u8], file: &str) -> Result<Vec<Input>, ImportError> {
-    let first = read(bytes, file)?;
+    let text = decode(bytes, file)?;
+    let first = read_text(&text, file)?;
     if !matches!(first, Input::Servers(_)) {
         return Ok(vec![first]);
     }
     let mut out = vec![first];
-    // decoded already by `read`: cannot fail here
-    let text = crate::load::decode(bytes).map_err(|d| ImportError::NotText {
-        file: file.to_owned(),
-        reason: d.message,
-    })?;
     if let Some(routes) = routes::parse(&text) {
         out.push(Input::Routes(routes));
     }

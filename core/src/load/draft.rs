@@ -117,13 +117,7 @@ impl Draft {
                         farm.manage_out
                             .management_servers
                             .iter()
-                            .map(|n| {
-                                Sp::bare(if n.prefix_len() == 128 {
-                                    n.addr().to_string()
-                                } else {
-                                    n.to_string()
-                                })
-                            })
+                            .map(|n| Sp::bare(crate::net::address_or_prefix(n)))
                             .collect(),
                     )
                 }),

@@ -31,15 +31,6 @@ fn header(plan: &Plan<'_>, what: &str, run: &str, out: &mut String) -> Result<()
     Ok(())
 }
 
-/// A management server as the farm file writes it (an address alone, or a prefix).
-fn server_text(n: &ipnet::Ipv6Net) -> String {
-    if n.prefix_len() == 128 {
-        n.addr().to_string()
-    } else {
-        n.to_string()
-    }
-}
-
 /// `da-mgmt`: each management server added unless DirectAccess lists it already.
 pub(crate) fn da_mgmt(plan: &Plan<'_>) -> Result<String, Unquotable> {
     let mut s = String::new();
@@ -51,7 +42,7 @@ pub(crate) fn da_mgmt(plan: &Plan<'_>) -> Result<String, Unquotable> {
     )?;
     s.push_str("$configured = @(Get-DAMgmtServer | ForEach-Object { \"$_\" })\n");
     for m in &plan.farm.manage_out.management_servers {
-        let v = quote::powershell(&server_text(m))?;
+        let v = quote::powershell(&crate::net::address_or_prefix(m))?;
         let _ = writeln!(
             s,
             "if ($configured -notcontains {v}) {{ Add-DAMgmtServer -MgmtServer {v} }}"
@@ -95,7 +86,7 @@ pub(crate) fn client_firewall(plan: &Plan<'_>) -> Result<String, Unquotable> {
     let remote: Vec<String> = m
         .management_servers
         .iter()
-        .map(|n| quote::powershell(&server_text(n)))
+        .map(|n| quote::powershell(&crate::net::address_or_prefix(n)))
         .collect::<Result<_, _>>()?;
     let remote = remote.join(", ");
     let group = quote::powershell(&plan.marker)?;
