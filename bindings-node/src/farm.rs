@@ -47,8 +47,16 @@ pub(crate) fn diagnostic(d: &CoreDiagnostic, source: Option<&str>) -> Diagnostic
         server: d.server.clone(),
         field: d.field.clone(),
         file: d.location.as_ref().map(|l| l.file.clone()),
-        line: d.location.as_ref().map(|l| clamp(l.line)),
-        column: d.location.as_ref().map(|l| clamp(l.column)),
+        line: d
+            .location
+            .as_ref()
+            .and_then(|l| l.position())
+            .map(|p| clamp(p.0)),
+        column: d
+            .location
+            .as_ref()
+            .and_then(|l| l.position())
+            .map(|p| clamp(p.1)),
         path: d.path.clone(),
         help: d.help.clone(),
         rendered: d.render(source),

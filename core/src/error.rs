@@ -133,7 +133,10 @@ fn first_error(diagnostics: &[Diagnostic]) -> String {
         .find(|d| d.is_error())
         .map(|d| {
             let at = match (&d.location, &d.path) {
-                (Some(l), _) => format!(" at {}:{}:{}", l.file, l.line, l.column),
+                (Some(l), _) => match l.position() {
+                    Some((line, column)) => format!(" at {}:{line}:{column}", l.file),
+                    None => format!(" at {}", l.file),
+                },
                 (None, Some(p)) => format!(" at {p}"),
                 (None, None) => String::new(),
             };

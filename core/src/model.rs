@@ -277,6 +277,10 @@ pub struct BigIp {
     /// client prefixes to (the `corp-routes` target).
     #[serde(default)]
     pub self_ip: Option<Ipv6Addr>,
+    /// The config-sync device group of an HA pair (`failover-group`, or a full
+    /// path): `deploy` asks AS3 to sync the change to it (`syncToGroup`).
+    #[serde(default)]
+    pub sync_group: Option<String>,
 }
 
 impl Default for BigIp {
@@ -287,6 +291,7 @@ impl Default for BigIp {
             route_domain: None,
             monitor: None,
             self_ip: None,
+            sync_group: None,
         }
     }
 }

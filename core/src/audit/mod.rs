@@ -42,7 +42,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Owns: reading a running configuration (`parse`, `model`), the MO1xx rules
+//! The same rules run on objects read over iControl REST ([`audit_rest`]; the
+//! `manageout-bigip` crate fetches them): the REST reader (`rest`) turns each
+//! object into the stanza bigip.conf would hold.
+//!
+//! Owns: reading a running configuration (`parse`, `model`, `rest`), the MO1xx rules
 //! (`rules` over the whole configuration, `serving` for one virtual) and the fix
 //! script (`fix`, which writes through the tmsh renderer). May not: quote a name
 //! itself, or skip an object it cannot read without a diagnostic.
@@ -50,6 +54,7 @@
 mod fix;
 mod model;
 mod parse;
+mod rest;
 mod rules;
 mod serving;
 
@@ -60,6 +65,7 @@ use crate::check::ValidFarm;
 use crate::diagnostic::{Code, Diagnostic, LineIndex, Omitted, Sink};
 use model::{FarmRoute, Located, Virtual, read_config};
 use parse::Stanza;
+pub use rest::{Collection, RestObject, audit_rest, object_url};
 
 /// What an audit found, with the texts its diagnostics point into.
 #[derive(Clone, Debug)]
@@ -115,18 +121,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
 /// Audits BIG-IP configuration texts (one or more files: `bigip.conf`, `tmsh list`
 /// output) against a checked farm.
 pub fn audit(farm: &ValidFarm, configs: &[Source]) -> AuditReport {
-    let mut report = AuditReport {
-        diagnostics: Vec::new(),
-        omitted: Omitted::default(),
-        sink: Sink::new(),
-        pushed: 0,
-        sources: configs.to_vec(),
-        recreate: BTreeSet::new(),
-        delete_virtuals: BTreeMap::new(),
-        stale_virtuals: BTreeSet::new(),
-        existing_virtuals: BTreeSet::new(),
-        existing_pools: BTreeSet::new(),
-    };
+    let mut report = AuditReport::new(configs.to_vec());
     let total: usize = configs.iter().map(|c| c.text.len()).sum();
     if total > MAX_CONFIG_TOTAL {
         let d = Diagnostic::error(
@@ -147,39 +142,63 @@ pub fn audit(farm: &ValidFarm, configs: &[Source]) -> AuditReport {
     let located = Located {
         files: &files,
         lines: configs.iter().map(|c| LineIndex::new(&c.text)).collect(),
+        objects: false,
     };
     rules::unbalanced(&mut report, &located, problems);
-    let config = read_config(&files);
-    let routes: Vec<FarmRoute<'_>> = farm
-        .servers
-        .iter()
-        .enumerate()
-        .flat_map(|(i, s)| {
-            s.routes().map(move |(prefix, kind)| FarmRoute {
-                server: i,
-                name: &s.name,
-                address: s.address,
-                prefix,
-                kind,
+    report.check(farm, &located)
+}
+
+impl AuditReport {
+    fn new(sources: Vec<Source>) -> Self {
+        Self {
+            diagnostics: Vec::new(),
+            omitted: Omitted::default(),
+            sink: Sink::new(),
+            pushed: 0,
+            sources,
+            recreate: BTreeSet::new(),
+            delete_virtuals: BTreeMap::new(),
+            stale_virtuals: BTreeSet::new(),
+            existing_virtuals: BTreeSet::new(),
+            existing_pools: BTreeSet::new(),
+        }
+    }
+
+    /// Runs every rule over the objects read (from text or from REST).
+    fn check(mut self, farm: &ValidFarm, located: &Located<'_>) -> Self {
+        let report = &mut self;
+        let config = read_config(located.files);
+        let routes: Vec<FarmRoute<'_>> = farm
+            .servers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.routes().map(move |(prefix, kind)| FarmRoute {
+                    server: i,
+                    name: &s.name,
+                    address: s.address,
+                    prefix,
+                    kind,
+                })
             })
-        })
-        .collect();
-    report.existing_virtuals = config.virtuals.iter().map(|v| v.path.clone()).collect();
-    report.existing_pools = config.pools.keys().cloned().collect();
-    let farm_rd = farm.bigip.route_domain.unwrap_or(0);
-    let ours: Vec<&Virtual<'_>> = config
-        .virtuals
-        .iter()
-        .filter(|v| v.dest.is_some() && v.route_domain == farm_rd)
-        .collect();
-    rules::duplicates(&mut report, &located, &ours);
-    let ours = rules::whole_clusters(&mut report, &located, farm, &config, ours);
-    rules::routes(&mut report, &located, &config, &routes, &ours);
-    rules::stale(&mut report, &located, farm, &config, &routes, &ours);
-    // nothing is skipped silently
-    rules::unreadable(&mut report, &located, &config);
-    rules::unwritable(&mut report);
-    report.finish()
+            .collect();
+        report.existing_virtuals = config.virtuals.iter().map(|v| v.path.clone()).collect();
+        report.existing_pools = config.pools.keys().cloned().collect();
+        let farm_rd = farm.bigip.route_domain.unwrap_or(0);
+        let ours: Vec<&Virtual<'_>> = config
+            .virtuals
+            .iter()
+            .filter(|v| v.dest.is_some() && v.route_domain == farm_rd)
+            .collect();
+        rules::duplicates(report, located, &ours);
+        let ours = rules::whole_clusters(report, located, farm, &config, ours);
+        rules::routes(report, located, &config, &routes, &ours);
+        rules::stale(report, located, farm, &config, &routes, &ours);
+        // nothing is skipped silently
+        rules::unreadable(report, located, &config);
+        rules::unwritable(report);
+        self.finish()
+    }
 }
 
 impl AuditReport {

@@ -302,10 +302,13 @@ fn read_route(s: &Stanza, file: usize) -> Option<NetRoute<'_>> {
     })
 }
 
-/// Builds diagnostics located in the configuration files.
+/// Builds diagnostics located in the configuration files, or at the REST objects
+/// the configuration was read from.
 pub(super) struct Located<'a> {
     pub(super) files: &'a [(Vec<Stanza>, &'a Source)],
     pub(super) lines: Vec<LineIndex>,
+    /// Each "file" is one REST object, named by its URL: no lines.
+    pub(super) objects: bool,
 }
 
 impl Located<'_> {
@@ -313,6 +316,9 @@ impl Located<'_> {
         let Some((_, source)) = self.files.get(file) else {
             return d;
         };
+        if self.objects {
+            return d.located(Location::object(source.name.clone()));
+        }
         let (line, column) = self.lines[file].position(&source.text, span.start);
         d.located(Location {
             file: source.name.clone(),
@@ -320,6 +326,18 @@ impl Located<'_> {
             column,
             span: span.clone(),
         })
+    }
+
+    /// Where a stanza is, for a message: `file:line`, or the object's URL.
+    pub(super) fn place(&self, file: usize, span: &Range<usize>) -> String {
+        let Some((_, source)) = self.files.get(file) else {
+            return String::new();
+        };
+        if self.objects {
+            return source.name.clone();
+        }
+        let line = self.lines[file].position(&source.text, span.start).0;
+        format!("{}:{line}", source.name)
     }
 }
 

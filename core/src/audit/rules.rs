@@ -41,15 +41,13 @@ pub(super) fn duplicates(report: &mut AuditReport, located: &Located<'_>, ours: 
             seen.insert(key, v);
             continue;
         };
-        let (_, src) = &located.files[first.file];
-        let line = located.lines[first.file]
-            .position(&src.text, first.stanza.span.start)
-            .0;
         let d = Diagnostic::error(
             Code::MO112,
             format!(
-                "virtual {} has the same destination and mask as {} ({}:{line})",
-                v.path, first.path, src.name
+                "virtual {} has the same destination and mask as {} ({})",
+                v.path,
+                first.path,
+                located.place(first.file, &first.stanza.span)
             ),
         )
         .with_field("destination")

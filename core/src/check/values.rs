@@ -69,6 +69,10 @@ impl Checker<'_> {
             ok &= self.name_value(m, "bigip.monitor", None, NameKind::Object);
             bigip.monitor = Some(m.value.clone());
         }
+        if let Some(g) = &draft.sync_group {
+            ok &= self.name_value(g, "bigip.sync_group", None, NameKind::Object);
+            bigip.sync_group = Some(g.value.clone());
+        }
         if let Some(vlans) = &draft.vlans {
             if vlans.value.is_empty() {
                 let d = Diagnostic::error(Code::MO018, "bigip.vlans is empty: the virtuals would listen nowhere")

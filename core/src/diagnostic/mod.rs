@@ -58,18 +58,43 @@ impl fmt::Display for Severity {
     }
 }
 
-/// Where in a source file a diagnostic points.
+/// Where in a source file a diagnostic points, or which remote object (a REST
+/// URL, with no line) it is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Location {
-    /// The file name as given (or `<input>` for text without a file).
+    /// The file name as given (or `<input>` for text without a file), or the
+    /// object's URL ([`Location::object`]).
     pub file: String,
-    /// 1-based line.
+    /// 1-based line; 0 for an object ([`position`](Self::position) is `None`).
     pub line: usize,
-    /// 1-based column, counted in characters.
+    /// 1-based column, counted in characters; 0 for an object.
     pub column: usize,
     /// The byte range of the offending text in the source.
     #[serde(skip)]
     pub span: Range<usize>,
+}
+
+impl Location {
+    /// The location of a remote object rather than of a place in a text: a
+    /// BIG-IP object read over iControl REST, named by its URL.
+    ///
+    /// ```
+    /// let l = manageout::Location::object("https://bigip/mgmt/tm/ltm/virtual/~Common~v".into());
+    /// assert_eq!(l.position(), None);
+    /// ```
+    pub fn object(url: String) -> Self {
+        Self {
+            file: url,
+            line: 0,
+            column: 0,
+            span: 0..0,
+        }
+    }
+
+    /// The 1-based line and column, or `None` for an [`object`](Self::object).
+    pub fn position(&self) -> Option<(usize, usize)> {
+        (self.line > 0).then_some((self.line, self.column))
+    }
 }
 
 /// One finding about a farm: a stable code (`MO012`), a severity, a one-line message,

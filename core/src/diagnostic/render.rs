@@ -8,7 +8,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 
 use super::{
-    Diagnostic, LineIndex, MAX_DIAGNOSTICS, Omitted, Severity, count, escape_terminal,
+    Diagnostic, LineIndex, Location, MAX_DIAGNOSTICS, Omitted, Severity, count, escape_terminal,
     is_terminal_control, plural, summary_with,
 };
 
@@ -157,8 +157,11 @@ fn render_one(d: &Diagnostic, source: Option<&Snippets<'_>>, renderer: &Renderer
                 );
             }
             None => {
-                group = group
-                    .element(Level::NOTE.message(format!("at {file}:{}:{}", loc.line, loc.column)));
+                let at = match loc.position() {
+                    Some((line, column)) => format!("at {file}:{line}:{column}"),
+                    None => format!("at {file}"),
+                };
+                group = group.element(Level::NOTE.message(at));
             }
         }
     } else if let Some(path) = &d.path {
@@ -215,8 +218,16 @@ pub fn to_json(diagnostics: &[Diagnostic], omitted: Omitted) -> serde_json::Valu
                 server: d.server.as_deref(),
                 field: d.field.as_deref(),
                 file: d.location.as_ref().map(|l| l.file.as_str()),
-                line: d.location.as_ref().map(|l| l.line),
-                column: d.location.as_ref().map(|l| l.column),
+                line: d
+                    .location
+                    .as_ref()
+                    .and_then(Location::position)
+                    .map(|p| p.0),
+                column: d
+                    .location
+                    .as_ref()
+                    .and_then(Location::position)
+                    .map(|p| p.1),
                 help: d.help.as_deref(),
             })
             .collect(),

@@ -82,6 +82,7 @@ pub(crate) struct Draft {
     pub(crate) vlans: Option<Sp<Vec<Sp<String>>>>,
     pub(crate) route_domain: Option<Sp<i64>>,
     pub(crate) monitor: Option<Sp<String>>,
+    pub(crate) sync_group: Option<Sp<String>>,
     pub(crate) self_ip: Option<Sp<Ipv6Addr>>,
     pub(crate) manage_out: DraftManageOut,
     pub(crate) servers: Vec<DraftServer>,
@@ -110,6 +111,7 @@ impl Draft {
                 .map(|v| Sp::bare(v.iter().map(|x| Sp::bare(x.clone())).collect())),
             route_domain: farm.bigip.route_domain.map(|r| Sp::bare(i64::from(r))),
             monitor: farm.bigip.monitor.as_deref().and_then(s),
+            sync_group: farm.bigip.sync_group.as_deref().and_then(s),
             self_ip: farm.bigip.self_ip.map(Sp::bare),
             manage_out: DraftManageOut {
                 management_servers: (!farm.manage_out.management_servers.is_empty()).then(|| {
@@ -170,8 +172,14 @@ impl Draft {
 pub(super) const TOP_KEYS: &[&str] = &["farm", "bigip", "manage_out", "server", "entry_point"];
 pub(super) const ENTRY_POINT_KEYS: &[&str] = &["name", "client_prefix", "vip", "load_balancer"];
 pub(super) const FARM_KEYS: &[&str] = &["name", "internal_prefix", "windows7_clients"];
-pub(super) const BIGIP_KEYS: &[&str] =
-    &["partition", "vlans", "route_domain", "monitor", "self_ip"];
+pub(super) const BIGIP_KEYS: &[&str] = &[
+    "partition",
+    "vlans",
+    "route_domain",
+    "monitor",
+    "self_ip",
+    "sync_group",
+];
 /// The keys of `[manage_out]`.
 pub(super) const MANAGE_OUT_KEYS: &[&str] = &["management_servers", "services", "gpo"];
 pub(super) const SERVER_KEYS: &[&str] = &[
@@ -279,6 +287,7 @@ impl Extractor<'_> {
             match f.key.as_str() {
                 "partition" => draft.partition = self.string(&f.value, &field, None),
                 "monitor" => draft.monitor = self.string(&f.value, &field, None),
+                "sync_group" => draft.sync_group = self.string(&f.value, &field, None),
                 "route_domain" => draft.route_domain = self.integer(&f.value, &field, None),
                 "vlans" => draft.vlans = self.string_array(&f.value, &field),
                 "self_ip" => {

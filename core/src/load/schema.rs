@@ -115,6 +115,11 @@ struct BigIpSection {
     /// client prefixes to (the `corp-routes` target).
     #[schemars(extend("format" = "ipv6"), example = &"2131::5")]
     self_ip: Option<String>,
+    /// The config-sync device group of an HA pair (a name in /Common or a full
+    /// path): `deploy` puts it into the declaration as `syncToGroup`, so that the
+    /// change reaches the peer.
+    #[schemars(regex(pattern = OBJECT_PATH), example = &"failover-group")]
+    sync_group: Option<String>,
 }
 
 /// `[manage_out]`: who manages the DA clients, and how.

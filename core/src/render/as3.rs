@@ -86,10 +86,56 @@ pub(crate) fn declaration(plan: &Plan<'_>) -> Result<Value, Error> {
     tenant_obj.insert("class".into(), json!("Tenant"));
     tenant_obj.insert(application, Value::Object(app));
     declaration.insert(tenant, Value::Object(tenant_obj));
-    Ok(json!({
+    let mut request = json!({
         "class": "AS3",
         "action": "deploy",
         "persist": true,
         "declaration": Value::Object(declaration)
-    }))
+    });
+    if let Some(group) = &plan.farm.bigip.sync_group {
+        request["syncToGroup"] = json!(sync_group_path(group));
+    }
+    Ok(request)
+}
+
+/// A device group's full path: groups live in `/Common`.
+fn sync_group_path(group: &str) -> String {
+    if group.starts_with('/') {
+        group.to_owned()
+    } else {
+        format!("/Common/{group}")
+    }
+}
+
+/// Where the declaration puts manageout's objects, and where each comes from.
+pub(crate) fn layout(plan: &Plan<'_>) -> super::As3Layout {
+    let tenant = plan.partition().to_owned();
+    let application = if tenant == "Common" {
+        "Shared".to_owned()
+    } else {
+        application_name(plan)
+    };
+    let mut objects = Vec::new();
+    for sp in &plan.servers {
+        objects.push(super::As3Object {
+            name: sp.pool.clone(),
+            class: "Pool",
+            server: sp.server.name.clone(),
+            prefix: None,
+        });
+        for v in &sp.virtuals {
+            objects.push(super::As3Object {
+                name: v.name.clone(),
+                class: "Service_L4",
+                server: sp.server.name.clone(),
+                prefix: Some(v.prefix),
+            });
+        }
+    }
+    super::As3Layout {
+        tenant,
+        application,
+        marker: plan.marker.clone(),
+        objects,
+    }
 }

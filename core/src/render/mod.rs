@@ -300,6 +300,53 @@ pub fn as3(farm: &ValidFarm) -> Result<Value, Error> {
     as3::declaration(&Plan::new(farm))
 }
 
+/// Where the AS3 declaration of a farm puts manageout's objects: the tenant, the
+/// application (`Shared` in `Common`, else `<farm>_manageout`), the marker every
+/// object carries as its `remark`, and each object with the server (and prefix)
+/// it comes from. `deploy` uses it to replace only manageout's objects and to
+/// speak of changes in the farm's terms.
+///
+/// ```
+/// let farm = manageout::Farm::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/seed-fixed.toml"))?.into_valid_farm()?;
+/// let layout = manageout::render::as3_layout(&farm);
+/// assert_eq!((layout.tenant.as_str(), layout.application.as_str()), ("Common", "Shared"));
+/// let pool = &layout.objects[0];
+/// assert_eq!((pool.name.as_str(), pool.class, pool.server.as_str()), ("article_DA1_pool", "Pool", "DA1"));
+/// assert_eq!(layout.objects[1].prefix.unwrap().to_string(), "2131:0:0:1000::/59");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn as3_layout(farm: &ValidFarm) -> As3Layout {
+    as3::layout(&Plan::new(farm))
+}
+
+/// Where manageout's AS3 objects for a farm live ([`as3_layout`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct As3Layout {
+    /// The AS3 tenant: the farm's partition.
+    pub tenant: String,
+    /// The application holding the objects.
+    pub application: String,
+    /// The `remark` of every object manageout creates (see [`marker`]).
+    pub marker: String,
+    /// The objects, in declaration order.
+    pub objects: Vec<As3Object>,
+}
+
+/// One object of the AS3 declaration and the farm item it comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct As3Object {
+    /// The object's name in its application.
+    pub name: String,
+    /// Its AS3 class: `Pool` or `Service_L4`.
+    pub class: &'static str,
+    /// The server (or cluster node) it steers to.
+    pub server: String,
+    /// The client, VPN or Teredo prefix a `Service_L4` forwards; `None` for a pool.
+    pub prefix: Option<ipnet::Ipv6Net>,
+}
+
 /// The marker in the description (AS3: `remark`) of every object manageout
 /// creates for `farm`: `manageout:<farm>`.
 ///
