@@ -14,7 +14,10 @@ pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  success (warnings allowed unless --deny-warnings)
   1  the farm or input has errors (diagnostics printed)
-  2  a file cannot be read or written, bad usage, or an argument that is not an address";
+  1  for deploy: also a declaration the BIG-IP rejected
+  2  a file cannot be read or written, bad usage, or an argument that is not an address
+  3  the BIG-IP failed (deploy, audit --bigip): connection, TLS, authentication, AS3 missing, timeout, failed task
+  4  deploy --dry-run found changes to make (or the changes were not confirmed)";
 
 /// DirectAccess Manage Out routing: validate a farm, find the DA server of a
 /// client, render BIG-IP and router configuration, audit a BIG-IP.
@@ -162,19 +165,27 @@ pub(crate) enum Command {
         format: Format,
     },
     /// Check a running BIG-IP configuration (bigip.conf, or `tmsh list ltm` and
-    /// `tmsh list net route` output) against the farm: missing, wrong, stale and
-    /// duplicate virtual servers, pools and routes.
+    /// `tmsh list net route` output; or the live box over iControl REST with
+    /// --bigip) against the farm: missing, wrong, stale and duplicate virtual
+    /// servers, pools and routes.
     #[command(after_help = "Examples:
   manageout audit examples/seed-fixed.toml bigip.conf
-  manageout audit farm.toml bigip.conf --fix > fix.sh")]
+  manageout audit farm.toml bigip.conf --fix > fix.sh
+  MANAGEOUT_BIGIP_PASSWORD=... manageout audit farm.toml --bigip https://bigip.example --ca-file bigip-ca.pem")]
     Audit {
         /// The farm file (TOML, or JSON), or `-` for standard input.
         #[arg(value_hint = clap::ValueHint::FilePath)]
         farm: Input,
         /// BIG-IP configuration files (several partitions' bigip.conf may be
         /// given); `-` for standard input.
-        #[arg(required = true, value_name = "CONFIG", value_hint = clap::ValueHint::FilePath)]
+        #[arg(required_unless_present = "bigip", conflicts_with = "bigip", value_name = "CONFIG", value_hint = clap::ValueHint::FilePath)]
         configs: Vec<Input>,
+        /// Read the running configuration from this BIG-IP over iControl REST
+        /// (https://HOST[:PORT]) instead of files.
+        #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
+        bigip: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -214,6 +225,34 @@ pub(crate) enum Command {
         #[arg(long)]
         aggregate: bool,
     },
+    /// Deploy the farm to a BIG-IP with AS3 over iControl REST: reads the tenant,
+    /// replaces only manageout's application (in /Common, only manageout's objects
+    /// of Shared), always dry-runs first and prints each change, then applies
+    /// after confirmation (or --yes). The password comes from
+    /// MANAGEOUT_BIGIP_PASSWORD or a prompt, never from the command line.
+    #[command(after_help = "Examples:
+  manageout deploy examples/seed-fixed.toml --bigip https://bigip.example --dry-run
+  MANAGEOUT_BIGIP_PASSWORD=... manageout deploy farm.toml --bigip https://10.0.0.5:8443 --ca-file bigip-ca.pem --yes
+  manageout deploy farm.toml --bigip https://bigip.example --dry-run --format json")]
+    Deploy {
+        /// The farm file (TOML, or JSON), or `-` for standard input.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        farm: Input,
+        /// The BIG-IP's management address: https://HOST[:PORT].
+        #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
+        bigip: String,
+        #[command(flatten)]
+        remote: Remote,
+        /// Only print what would change (exit 0: nothing, 4: something).
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply without asking.
+        #[arg(long, conflicts_with = "dry_run")]
+        yes: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Examples:
   manageout completions bash > /etc/bash_completion.d/manageout
@@ -241,13 +280,35 @@ pub(crate) enum Command {
     Schema,
 }
 
+/// How to reach a BIG-IP (deploy, audit --bigip).
+#[derive(clap::Args)]
+pub(crate) struct Remote {
+    /// The BIG-IP user (needs the Administrator role, or Manager of the
+    /// partition with AS3 access); password from MANAGEOUT_BIGIP_PASSWORD or a
+    /// prompt.
+    #[arg(long, value_name = "NAME", default_value = "admin")]
+    pub(crate) user: String,
+    /// Trust the BIG-IP's certificate if signed by one of these (PEM); default:
+    /// the system's root certificates.
+    #[arg(long, value_name = "PEM", value_hint = clap::ValueHint::FilePath)]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Do not verify the BIG-IP's certificate (warned on every run: anyone on
+    /// the path can read the password).
+    #[arg(long, conflicts_with = "ca_file")]
+    pub(crate) insecure: bool,
+    /// Seconds to wait for one answer (and, times ten, for an AS3 task).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) timeout: u64,
+}
+
 /// The commands with a manual page of their own.
-pub(crate) const PAGES: [&str; 9] = [
+pub(crate) const PAGES: [&str; 10] = [
     "check",
     "lookup",
     "import",
     "explain",
     "audit",
+    "deploy",
     "render",
     "schema",
     "completions",

@@ -3,6 +3,7 @@
 //! `manageout` library.
 
 mod args;
+mod live;
 mod output;
 
 use std::io::{BufRead, IsTerminal};
@@ -20,6 +21,8 @@ use output::{Out, escaped};
 const FAILURE: u8 = 1;
 /// Exit code for unreadable files, bad usage and arguments that are not addresses.
 const USAGE: u8 = 2;
+/// Exit code for `deploy --dry-run` with changes to make.
+const CHANGES: u8 = 4;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -67,10 +70,23 @@ fn main() -> ExitCode {
         Command::Audit {
             farm,
             configs,
+            bigip,
+            remote,
             format,
             fix,
             deny_warnings,
-        } => ctx.audit(&farm, &configs, format, fix, deny_warnings),
+        } => match bigip {
+            Some(url) => ctx.audit_live(&farm, &url, &remote, format, fix, deny_warnings),
+            None => ctx.audit(&farm, &configs, format, fix, deny_warnings),
+        },
+        Command::Deploy {
+            farm,
+            bigip,
+            remote,
+            dry_run,
+            yes,
+            format,
+        } => ctx.deploy(&farm, &bigip, &remote, dry_run, yes, format),
         Command::Completions { shell } => {
             let mut out = Out::stdout();
             let mut buf = Vec::new();
@@ -460,6 +476,30 @@ impl Ctx {
             sources.push(manageout::Source { name, text });
         }
         let report = manageout::audit::audit(farm, &sources);
+        let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+        self.print_audit(
+            farm_input,
+            farm,
+            &names.join(", "),
+            &report,
+            format,
+            fix,
+            deny_warnings,
+        )
+    }
+
+    /// Prints an audit's findings (or its fix script, the findings on stderr).
+    #[allow(clippy::too_many_arguments)]
+    fn print_audit(
+        &self,
+        farm_input: &Input,
+        farm: &manageout::ValidFarm,
+        read: &str,
+        report: &manageout::audit::AuditReport,
+        format: Format,
+        fix: bool,
+        deny_warnings: bool,
+    ) -> Outcome {
         let (errors, warnings) = diagnostic::count(&report.diagnostics);
         let (errors, warnings) = (
             errors + report.omitted.errors,
@@ -469,13 +509,7 @@ impl Ctx {
             Format::Json => format!("{}\n", report.to_json()),
             Format::Text if report.diagnostics.is_empty() => format!(
                 "{}: matches {} ({} servers, {} routes): no problems found\n",
-                escaped(
-                    &sources
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                escaped(read),
                 escaped(&farm_input.name()),
                 farm.servers.len(),
                 farm.servers

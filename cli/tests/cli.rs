@@ -669,7 +669,7 @@ fn flags(command: &str) -> Vec<String> {
 fn every_command_and_flag_appears_in_every_completion_script_and_its_man_page() {
     let commands = commands();
     for c in [
-        "check", "lookup", "render", "audit", "import", "explain", "schema", "man",
+        "check", "lookup", "render", "audit", "import", "explain", "schema", "man", "deploy",
     ] {
         assert!(
             commands.iter().any(|x| x == c),
