@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyMapping};
 
+use crate::bigip;
 use crate::convert;
 use crate::errors::{diagnostics_list, farm_error, to_py};
 use crate::table::Table;
@@ -207,6 +208,49 @@ impl Farm {
     fn audit_fix(&self, py: Python<'_>, config: &str, name: &str) -> PyResult<String> {
         let report = self.audit_report(py, config, name)?;
         Ok(report.fix(self.valid(py)?))
+    }
+
+    /// Deploys the farm to a BIG-IP with AS3 (see the README's "Live BIG-IP"):
+    /// always a dry run first; with `dry_run=False` the declaration is applied.
+    /// Returns `{"plan": [...], "applied": bool, "results": [...], "sync": ...}`.
+    /// Raises FarmError when the farm has errors, `BigIpError` subclasses when
+    /// the BIG-IP fails or rejects the declaration.
+    #[pyo3(signature = (url, *, password, user = "admin", ca_file = None, insecure = false, dry_run = true, timeout = 60.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn deploy<'py>(
+        &self,
+        py: Python<'py>,
+        url: String,
+        password: String,
+        user: &str,
+        ca_file: Option<PathBuf>,
+        insecure: bool,
+        dry_run: bool,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let connection =
+            bigip::connection(url, user.to_owned(), password, ca_file, insecure, timeout)?;
+        bigip::deploy(py, self.valid(py)?, connection, dry_run)
+    }
+
+    /// Audits the running BIG-IP over iControl REST: the JSON of
+    /// `manageout audit --bigip --format json` (each finding's `file` is the
+    /// object's URL, `line` and `column` are None).
+    #[pyo3(signature = (url, *, password, user = "admin", ca_file = None, insecure = false, timeout = 60.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn audit_bigip<'py>(
+        &self,
+        py: Python<'py>,
+        url: String,
+        password: String,
+        user: &str,
+        ca_file: Option<PathBuf>,
+        insecure: bool,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let connection =
+            bigip::connection(url, user.to_owned(), password, ca_file, insecure, timeout)?;
+        bigip::audit(py, self.valid(py)?, connection)
     }
 
     /// The servers' names, in file order (empty when values could not be read).

@@ -3,6 +3,7 @@
 //! crate. One module per domain: `convert` (Python values), `errors`, `farm`,
 //! `table`, `prefix_map`, `functions`.
 
+mod bigip;
 mod convert;
 mod errors;
 mod farm;

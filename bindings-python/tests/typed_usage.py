@@ -29,3 +29,19 @@ value: int | None = pm.lookup("2001:db8::1")
 config: str = manageout.Farm.from_file("examples/seed-fixed.toml").render("tmsh")
 info = manageout.explain("2001:db8::1")
 entries = manageout.import_daserver("ClientIPv6Prefix : 2131:0:0:1000::/59\n", addresses=["2131::101"])
+
+
+def plan_of(url: str, password: str) -> list[dict[str, object]]:
+    farm = manageout.Farm.from_file("examples/seed-fixed.toml")
+    try:
+        report = farm.deploy(url, password=password, ca_file="ca.pem", dry_run=True)
+    except manageout.DeclarationRejected as e:
+        print(e.code, e.problems)
+        return []
+    except manageout.BigIpTimeoutError as e:
+        print(isinstance(e, TimeoutError))
+        return []
+    audit: dict[str, object] = farm.audit_bigip(url, password=password, insecure=True, timeout=5.0)
+    print(audit)
+    plan: list[dict[str, object]] = report["plan"]
+    return plan

@@ -296,7 +296,8 @@ pub(crate) struct Remote {
     /// the path can read the password).
     #[arg(long, conflicts_with = "ca_file")]
     pub(crate) insecure: bool,
-    /// Seconds to wait for one answer (and, times ten, for an AS3 task).
+    /// Seconds to wait for one answer (twice that for a busy BIG-IP to accept a
+    /// request, ten times that for an AS3 task).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub(crate) timeout: u64,
 }

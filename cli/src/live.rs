@@ -53,6 +53,7 @@ fn connect(url: &str, remote: &Remote) -> Result<Session, ExitCode> {
     settings.user.clone_from(&remote.user);
     settings.read_timeout = Duration::from_secs(remote.timeout);
     settings.task_timeout = Duration::from_secs(remote.timeout.saturating_mul(10));
+    settings.busy_for = Duration::from_secs(remote.timeout.saturating_mul(2));
     settings.trust = match (&remote.ca_file, remote.insecure) {
         (Some(pem), _) => Trust::CaFile(pem.clone()),
         (None, true) => {

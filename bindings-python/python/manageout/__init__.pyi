@@ -5,6 +5,13 @@ from typing import Any, Iterable, Literal, Mapping, Sequence, final, overload
 
 __version__: str
 __all__ = [
+    "As3MissingError",
+    "BigIpAuthError",
+    "BigIpConnectionError",
+    "BigIpError",
+    "BigIpTimeoutError",
+    "BigIpTlsError",
+    "DeclarationRejected",
     "Diagnostic",
     "Farm",
     "FarmError",
@@ -58,6 +65,18 @@ class Diagnostic:
 class FarmError(ValueError):
     diagnostics: list[Diagnostic]
     def __init__(self, message: str, diagnostics: list[Diagnostic]) -> None: ...
+
+class BigIpError(Exception):
+    code: str
+    problems: list[str]
+    def __init__(self, message: str, code: str, problems: list[str]) -> None: ...
+
+class BigIpAuthError(BigIpError): ...
+class BigIpTlsError(BigIpError): ...
+class As3MissingError(BigIpError): ...
+class DeclarationRejected(BigIpError): ...
+class BigIpTimeoutError(BigIpError, TimeoutError): ...
+class BigIpConnectionError(BigIpError, ConnectionError): ...
 
 @final
 class Server:
@@ -120,6 +139,27 @@ class Farm:
     def as3(self) -> dict[str, Any]: ...
     def audit(self, config: str, name: str = ...) -> list[Diagnostic]: ...
     def audit_fix(self, config: str, name: str = ...) -> str: ...
+    def deploy(
+        self,
+        url: str,
+        *,
+        password: str,
+        user: str = "admin",
+        ca_file: str | os.PathLike[str] | None = None,
+        insecure: bool = False,
+        dry_run: bool = True,
+        timeout: float = 60.0,
+    ) -> dict[str, Any]: ...
+    def audit_bigip(
+        self,
+        url: str,
+        *,
+        password: str,
+        user: str = "admin",
+        ca_file: str | os.PathLike[str] | None = None,
+        insecure: bool = False,
+        timeout: float = 60.0,
+    ) -> dict[str, Any]: ...
     @property
     def server_names(self) -> list[str]: ...
 
