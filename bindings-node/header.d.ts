@@ -7,7 +7,7 @@ export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linu
 /** A farm as a plain object: the farm file's shape (see the README's farm file reference). */
 export interface FarmObject {
   farm?: { name?: string; internal_prefix?: string; windows7_clients?: boolean }
-  bigip?: { partition?: string; vlans?: string[]; route_domain?: number; monitor?: string }
+  bigip?: { partition?: string; vlans?: string[]; route_domain?: number; monitor?: string; self_ip?: string; sync_group?: string }
   /** Load-balanced entry points; their nodes are the servers whose `entry_point` names them. */
   entry_point?: Array<{ name: string; client_prefix: string; vip?: string; load_balancer?: 'external' | 'nlb' }>
   server: Array<{
@@ -41,6 +41,55 @@ export interface Explanation {
 export type ErrorCode =
   | 'MO_INVALID_TYPE' | 'MO_INVALID_ADDRESS' | 'MO_INVALID_PREFIX' | 'MO_INVALID_VALUE' | 'MO_INVALID_LENGTH'
   | 'MO_INVALID_TARGET' | 'MO_INVALID_FARM' | 'MO_IO' | 'MO_IMPORT'
+  | BigIpErrorCode
+
+/** The `code` of the errors `Farm.deploy` and `Farm.auditBigip` reject with. */
+export type BigIpErrorCode =
+  | 'MO_BIGIP_AUTH' | 'MO_BIGIP_TLS' | 'MO_AS3_MISSING' | 'MO_BIGIP_REJECTED' | 'MO_BIGIP_TIMEOUT'
+  | 'MO_BIGIP_CONNECT' | 'MO_BIGIP_URL' | 'MO_BIGIP_TASK_FAILED' | 'MO_BIGIP_PROTOCOL' | 'MO_IO'
+
+/** The error a BIG-IP call rejects with; `problems` lists what AS3 rejected (mapped to servers and prefixes). */
+export interface BigIpError extends Error {
+  code: BigIpErrorCode
+  problems: string[]
+}
+
+/** One object a deploy creates, modifies or deletes, in the farm's terms. */
+export interface PlanEntry {
+  action: 'create' | 'modify' | 'delete'
+  path: string
+  class: string
+  server: string | null
+  prefix: string | null
+}
+
+/** What `Farm.deploy` resolves to (the shape of `manageout deploy --format json`). */
+export interface DeployReport {
+  plan: PlanEntry[]
+  applied: boolean
+  /** AS3's result per tenant (`code`, `message`, `tenant`, ...). */
+  results: Array<Record<string, unknown>>
+  sync: { group: string; ran: boolean; status: string | null } | null
+}
+
+/** What `Farm.auditBigip` resolves to (the shape of `manageout audit --bigip --format json`). */
+export interface AuditReport {
+  diagnostics: Array<{
+    severity: 'error' | 'warning'
+    code: string
+    message: string
+    server: string | null
+    field: string | null
+    /** The object's URL (`https://HOST/mgmt/tm/ltm/virtual/~Common~NAME`). */
+    file: string | null
+    line: number | null
+    column: number | null
+    help: string | null
+  }>
+  errors: number
+  warnings: number
+  omitted: number
+}
 
 /** The error `Farm.table`, `render` and `as3` throw for a farm with errors. */
 export interface InvalidFarmError extends Error {

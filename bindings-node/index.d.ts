@@ -7,7 +7,7 @@ export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linu
 /** A farm as a plain object: the farm file's shape (see the README's farm file reference). */
 export interface FarmObject {
   farm?: { name?: string; internal_prefix?: string; windows7_clients?: boolean }
-  bigip?: { partition?: string; vlans?: string[]; route_domain?: number; monitor?: string }
+  bigip?: { partition?: string; vlans?: string[]; route_domain?: number; monitor?: string; self_ip?: string; sync_group?: string }
   /** Load-balanced entry points; their nodes are the servers whose `entry_point` names them. */
   entry_point?: Array<{ name: string; client_prefix: string; vip?: string; load_balancer?: 'external' | 'nlb' }>
   server: Array<{
@@ -41,6 +41,55 @@ export interface Explanation {
 export type ErrorCode =
   | 'MO_INVALID_TYPE' | 'MO_INVALID_ADDRESS' | 'MO_INVALID_PREFIX' | 'MO_INVALID_VALUE' | 'MO_INVALID_LENGTH'
   | 'MO_INVALID_TARGET' | 'MO_INVALID_FARM' | 'MO_IO' | 'MO_IMPORT'
+  | BigIpErrorCode
+
+/** The `code` of the errors `Farm.deploy` and `Farm.auditBigip` reject with. */
+export type BigIpErrorCode =
+  | 'MO_BIGIP_AUTH' | 'MO_BIGIP_TLS' | 'MO_AS3_MISSING' | 'MO_BIGIP_REJECTED' | 'MO_BIGIP_TIMEOUT'
+  | 'MO_BIGIP_CONNECT' | 'MO_BIGIP_URL' | 'MO_BIGIP_TASK_FAILED' | 'MO_BIGIP_PROTOCOL' | 'MO_IO'
+
+/** The error a BIG-IP call rejects with; `problems` lists what AS3 rejected (mapped to servers and prefixes). */
+export interface BigIpError extends Error {
+  code: BigIpErrorCode
+  problems: string[]
+}
+
+/** One object a deploy creates, modifies or deletes, in the farm's terms. */
+export interface PlanEntry {
+  action: 'create' | 'modify' | 'delete'
+  path: string
+  class: string
+  server: string | null
+  prefix: string | null
+}
+
+/** What `Farm.deploy` resolves to (the shape of `manageout deploy --format json`). */
+export interface DeployReport {
+  plan: PlanEntry[]
+  applied: boolean
+  /** AS3's result per tenant (`code`, `message`, `tenant`, ...). */
+  results: Array<Record<string, unknown>>
+  sync: { group: string; ran: boolean; status: string | null } | null
+}
+
+/** What `Farm.auditBigip` resolves to (the shape of `manageout audit --bigip --format json`). */
+export interface AuditReport {
+  diagnostics: Array<{
+    severity: 'error' | 'warning'
+    code: string
+    message: string
+    server: string | null
+    field: string | null
+    /** The object's URL (`https://HOST/mgmt/tm/ltm/virtual/~Common~NAME`). */
+    file: string | null
+    line: number | null
+    column: number | null
+    help: string | null
+  }>
+  errors: number
+  warnings: number
+  omitted: number
+}
 
 /** The error `Farm.table`, `render` and `as3` throw for a farm with errors. */
 export interface InvalidFarmError extends Error {
@@ -98,6 +147,20 @@ export declare class Farm {
    * farm has errors.
    */
   audit(config: string, name?: string | undefined | null): Array<Diagnostic>
+  /**
+   * Deploys the farm to a BIG-IP with AS3 (see the README's "Live BIG-IP"):
+   * always a dry run first; with `dryRun: false` the declaration is applied.
+   * Resolves to `{plan, applied, results, sync}`; rejects with an `Error` whose
+   * `code` says how the BIG-IP failed (`MO_BIGIP_AUTH`, `MO_BIGIP_REJECTED`...).
+   * Throws `MO_INVALID_FARM` at once when the farm has errors.
+   */
+  deploy(url: string, options: BigIpOptions): Promise<DeployReport>
+  /**
+   * Audits the running BIG-IP over iControl REST: resolves to the JSON of
+   * `manageout audit --bigip --format json` (each finding's `file` is the
+   * object's URL, `line` and `column` are null).
+   */
+  auditBigip(url: string, options: BigIpOptions): Promise<AuditReport>
   /** The tmsh commands that fix what `audit` finds (`""` when nothing is wrong). */
   auditFix(config: string, name?: string | undefined | null): string
   /** The AS3 declaration as an object (what `render('as3')` prints). */
@@ -143,6 +206,25 @@ export declare class Table {
  * `corp-routes` gives the corporate routers.
  */
 export declare function aggregate(prefixes: Array<string>): Array<string>
+
+/** How to reach the BIG-IP. */
+export interface BigIpOptions {
+  /** The password (never logged or shown). */
+  password: string
+  /** The user (default `admin`). */
+  user?: string
+  /**
+   * A PEM file of the CA that signed the BIG-IP's certificate (default: the
+   * system roots).
+   */
+  caFile?: string
+  /** Do not verify the certificate. */
+  insecure?: boolean
+  /** `deploy` only: stop after the dry run (default `true`). */
+  dryRun?: boolean
+  /** Seconds to wait for one answer (default 60). */
+  timeout?: number
+}
 
 /** The longest single prefix holding every given prefix, or null for none. */
 export declare function covering(prefixes: Array<string>): string | null

@@ -249,6 +249,40 @@ impl Farm {
             .collect())
     }
 
+    /// Deploys the farm to a BIG-IP with AS3 (see the README's "Live BIG-IP"):
+    /// always a dry run first; with `dryRun: false` the declaration is applied.
+    /// Resolves to `{plan, applied, results, sync}`; rejects with an `Error` whose
+    /// `code` says how the BIG-IP failed (`MO_BIGIP_AUTH`, `MO_BIGIP_REJECTED`...).
+    /// Throws `MO_INVALID_FARM` at once when the farm has errors.
+    #[napi(ts_return_type = "Promise<DeployReport>")]
+    pub fn deploy(
+        &self,
+        env: Env,
+        url: String,
+        options: crate::bigip::BigIpOptions,
+    ) -> Result<AsyncTask<crate::bigip::BigIpTask>> {
+        let farm = self.valid_farm(&env)?;
+        crate::bigip::task(farm, url, options, true)
+            .map(AsyncTask::new)
+            .map_err(|m| Fail::new(Code::InvalidValue, m).throw(&env))
+    }
+
+    /// Audits the running BIG-IP over iControl REST: resolves to the JSON of
+    /// `manageout audit --bigip --format json` (each finding's `file` is the
+    /// object's URL, `line` and `column` are null).
+    #[napi(ts_return_type = "Promise<AuditReport>")]
+    pub fn audit_bigip(
+        &self,
+        env: Env,
+        url: String,
+        options: crate::bigip::BigIpOptions,
+    ) -> Result<AsyncTask<crate::bigip::BigIpTask>> {
+        let farm = self.valid_farm(&env)?;
+        crate::bigip::task(farm, url, options, false)
+            .map(AsyncTask::new)
+            .map_err(|m| Fail::new(Code::InvalidValue, m).throw(&env))
+    }
+
     /// The tmsh commands that fix what `audit` finds (`""` when nothing is wrong).
     #[napi]
     pub fn audit_fix(&self, env: Env, config: String, name: Option<String>) -> Result<String> {

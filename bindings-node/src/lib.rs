@@ -15,6 +15,7 @@
 #![deny(unsafe_code)]
 #![deny(clippy::all)]
 
+mod bigip;
 mod convert;
 mod errors;
 mod farm;

@@ -1,7 +1,7 @@
 // A typed usage example: `tsc -p test/tsconfig.json` checks it against index.d.ts
 // (it is type-checked, not run; the behaviour is pinned by manageout.test.js).
 import { Farm, PrefixMap, Table, explain, importDaServer } from '..'
-import type { Diagnostic, Explanation, InvalidFarmError, RenderTarget, Server } from '..'
+import type { AuditReport, BigIpError, BigIpErrorCode, DeployReport, Diagnostic, Explanation, InvalidFarmError, PlanEntry, RenderTarget, Server } from '..'
 
 const farm: Farm = Farm.fromFile('examples/seed-fixed.toml')
 const diags: Diagnostic[] = farm.check()
@@ -41,3 +41,18 @@ console.log(name, prefix, indexes, all, value, text, as3, steerable, prefixes, f
 farm.render('cisco')
 // @ts-expect-error lookups take a string or bytes, not a number
 table.lookup(42)
+
+async function plan(url: string, password: string): Promise<string[]> {
+  try {
+    const report: DeployReport = await farm.deploy(url, { password, caFile: 'ca.pem', dryRun: true })
+    const audit: AuditReport = await farm.auditBigip(url, { password, insecure: true, timeout: 5 })
+    const line: number | null = audit.diagnostics[0].line
+    console.log(line, report.applied, report.sync?.ran)
+    return report.plan.map((c: PlanEntry) => `${c.action} ${c.path}`)
+  } catch (e) {
+    const failure = e as BigIpError
+    const code: BigIpErrorCode = failure.code
+    return [code, ...failure.problems]
+  }
+}
+console.log(plan)
