@@ -35,6 +35,11 @@ fn bigip_config_corpus_audits_without_panics() {
 }
 
 #[test]
+fn rest_audit_corpus_audits_rest_answers_without_panics() {
+    replay("rest_audit", 3000, checks::rest_audit);
+}
+
+#[test]
 fn scripts_corpus_runs_exactly_the_intended_commands_as_bash_tmsh_and_cmd_read_them() {
     replay("scripts", 1500, checks::scripts);
 }

@@ -493,3 +493,59 @@ pub fn bigip_config(data: &[u8]) {
         "{fix}"
     );
 }
+
+/// `rest_audit`: arbitrary bytes as an iControl REST answer (JSON: collection path
+/// to items, or one item, or anything) audited against the fixed farm of
+/// [`bigip_config`]: no panic, a clear error or a report whose findings name an
+/// object URL without a line, and a `--fix` script that is plain data to tmsh.
+pub fn rest_audit(data: &[u8]) {
+    use manageout::audit::{Collection, RestObject, audit_rest};
+    let farm = {
+        static FARM: std::sync::OnceLock<manageout::ValidFarm> = std::sync::OnceLock::new();
+        FARM.get_or_init(|| {
+            Farm::from_toml_str(
+                "[[server]]\nname = \"DA1\"\naddress = \"2131::101\"\nclient_prefix = \"2131:0:0:1000::/59\"\n",
+                "rest.toml",
+            )
+            .into_valid_farm()
+            .expect("the fixed farm is valid")
+        })
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let mut objects = Vec::new();
+    for c in Collection::ALL {
+        match value.get(c.path()) {
+            Some(serde_json::Value::Array(items)) => {
+                objects.extend(items.iter().take(1000).map(|item| RestObject {
+                    collection: c,
+                    item: item.clone(),
+                }));
+            }
+            Some(item) => objects.push(RestObject {
+                collection: c,
+                item: item.clone(),
+            }),
+            None => {}
+        }
+    }
+    if objects.is_empty() {
+        objects.push(RestObject {
+            collection: Collection::Virtual,
+            item: value,
+        });
+    }
+    let Ok(report) = audit_rest(farm, "https://bigip", &objects) else {
+        return;
+    };
+    for d in &report.diagnostics {
+        if let Some(l) = &d.location {
+            assert!(l.file.starts_with("https://bigip/mgmt/tm/"), "{d:?}");
+            assert_eq!(l.position(), None, "{d:?}");
+        }
+    }
+    let _ = report.render(false);
+    let _ = report.to_json();
+    let _ = crate::intended::tmsh_reading(&report.fix(farm));
+}
