@@ -181,7 +181,7 @@ pub(crate) enum Command {
         #[arg(required_unless_present = "bigip", conflicts_with = "bigip", value_name = "CONFIG", value_hint = clap::ValueHint::FilePath)]
         configs: Vec<Input>,
         /// Read the running configuration from this BIG-IP over iControl REST
-        /// (https://HOST[:PORT]) instead of files.
+        /// (https://HOST or https://HOST:PORT) instead of files.
         #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
         bigip: Option<String>,
         #[command(flatten)]
@@ -238,7 +238,7 @@ pub(crate) enum Command {
         /// The farm file (TOML, or JSON), or `-` for standard input.
         #[arg(value_hint = clap::ValueHint::FilePath)]
         farm: Input,
-        /// The BIG-IP's management address: https://HOST[:PORT].
+        /// The BIG-IP's management address: https://HOST or https://HOST:PORT.
         #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
         bigip: String,
         #[command(flatten)]
