@@ -336,7 +336,13 @@ impl Session {
         }
         let token = reply.body["token"]["token"]
             .as_str()
-            .filter(|t| !t.is_empty() && t.len() <= 256 && t.bytes().all(|b| b.is_ascii_graphic()))
+            // it goes into URL paths and headers: letters, digits, `-` and `_` only
+            .filter(|t| {
+                !t.is_empty()
+                    && t.len() <= 256
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
             .ok_or_else(|| Error::Protocol {
                 what: "the login".into(),
                 reason: "no usable `token.token` in the answer".into(),

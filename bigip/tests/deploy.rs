@@ -393,6 +393,20 @@ fn the_token_is_deleted_at_the_end_and_the_password_is_only_in_the_login() {
 }
 
 #[test]
+fn a_token_that_could_rewrite_the_request_path_is_refused() {
+    let server = server(json!({"token": "ABC/../../mgmt/tm/sys?x=1"}));
+    let target = Target::parse(server.url()).unwrap();
+    let err =
+        Session::login(&target, Password::new(PASSWORD.into()), &settings(&server)).unwrap_err();
+    assert!(matches!(err, Error::Protocol { .. }), "{err}");
+    assert_eq!(err.exit_code(), 3);
+    assert!(
+        server.state().log.iter().all(|l| !l.path.contains("..")),
+        "the token was used in a path"
+    );
+}
+
+#[test]
 fn an_untrusted_certificate_is_a_tls_error_and_insecure_connects() {
     let server = server(json!({}));
     let target = Target::parse(server.url()).unwrap();

@@ -15,6 +15,7 @@
 //! `busy` (how many declare POSTs answer 503 first), `reject` (a list of AS3
 //! errors: the dry run answers 422), `task_fails` (a task result: the async task
 //! ends with it, the box unchanged), `task_polls` (polls answered "in progress"),
+//! `token` (the token every login hands out, for hostile tokens),
 //! `token_uses` (requests a token is good for before it expires), `slow` (a path
 //! prefix answered after `slow_ms` ms), `page_max` (the largest page the server
 //! gives), `traces` (dry runs answer with `traces`, default true), `tenants` (the
@@ -421,7 +422,10 @@ impl Shared {
         }
         let mut state = self.lock();
         state.serial += 1;
-        let token = format!("TOKEN{:06}X{}", state.serial, std::process::id());
+        let token = self.behaviour.0["token"].as_str().map_or_else(
+            || format!("TOKEN{:06}X{}", state.serial, std::process::id()),
+            str::to_owned,
+        );
         let uses = self.behaviour.num("token_uses").map(|n| n as usize);
         state.tokens.insert(token.clone(), uses);
         (
