@@ -283,9 +283,8 @@ pub(crate) enum Command {
 /// How to reach a BIG-IP (deploy, audit --bigip).
 #[derive(clap::Args)]
 pub(crate) struct Remote {
-    /// The BIG-IP user (needs the Administrator role, or Manager of the
-    /// partition with AS3 access); password from MANAGEOUT_BIGIP_PASSWORD or a
-    /// prompt.
+    /// The BIG-IP user (deploy: the Administrator role); password from
+    /// MANAGEOUT_BIGIP_PASSWORD or a prompt.
     #[arg(long, value_name = "NAME", default_value = "admin")]
     pub(crate) user: String,
     /// Trust the BIG-IP's certificate if signed by one of these (PEM); default:
