@@ -33,16 +33,11 @@ pub fn collection(session: &mut Session, c: Collection) -> Result<Vec<Value>, Er
         let path = format!("/mgmt/tm/{}?{expand}$top={PAGE}&$skip={skip}", c.path());
         let reply = session.get(&path)?;
         if reply.status != 200 {
-            let message = reply.body["message"].as_str().unwrap_or("");
-            return Err(Error::Protocol {
-                what: format!("GET {path}"),
-                reason: format!(
-                    "HTTP {}{}{}",
-                    reply.status,
-                    if message.is_empty() { "" } else { ": " },
-                    message.chars().take(300).collect::<String>().escape_debug()
-                ),
-            });
+            return Err(Error::status(
+                &format!("GET {path}"),
+                reply.status,
+                &reply.body,
+            ));
         }
         let page = match reply.body.get("items") {
             None | Some(Value::Null) => Vec::new(),

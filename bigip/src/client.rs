@@ -332,7 +332,7 @@ impl Session {
                     status: reply.status,
                 });
             }
-            s => return Err(self.unexpected("the login", s, &reply.body)),
+            s => return Err(Error::status("the login", s, &reply.body)),
         }
         let token = reply.body["token"]["token"]
             .as_str()
@@ -353,24 +353,6 @@ impl Session {
         let path = format!("/mgmt/shared/authz/tokens/{token}");
         let _ = self.send("PATCH", &path, Some(r#"{"timeout":3600}"#), true);
         Ok(())
-    }
-
-    fn unexpected(&self, what: &str, status: u16, body: &Value) -> Error {
-        let message = body["message"].as_str().unwrap_or("");
-        Error::Protocol {
-            what: what.to_owned(),
-            reason: format!(
-                "HTTP {status}{}",
-                if message.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ": {}",
-                        message.chars().take(300).collect::<String>().escape_debug()
-                    )
-                }
-            ),
-        }
     }
 
     /// One request, retried while the box is busy (503) for at most

@@ -137,25 +137,11 @@ pub fn as3_version(session: &mut Session) -> Result<String, Error> {
             },
         )),
         404 => Err(Error::As3Missing),
-        s => Err(protocol("GET /mgmt/shared/appsvcs/info", s, &reply.body)),
-    }
-}
-
-fn protocol(what: &str, status: u16, body: &Value) -> Error {
-    let message = body["message"].as_str().unwrap_or("");
-    Error::Protocol {
-        what: what.to_owned(),
-        reason: format!(
-            "HTTP {status}{}",
-            if message.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ": {}",
-                    message.chars().take(300).collect::<String>().escape_debug()
-                )
-            }
-        ),
+        s => Err(Error::status(
+            "GET /mgmt/shared/appsvcs/info",
+            s,
+            &reply.body,
+        )),
     }
 }
 
@@ -190,7 +176,7 @@ fn current_tenant(
             }
         }
         204 | 404 => Ok(None),
-        s => Err(protocol(&format!("GET {path}"), s, &reply.body)),
+        s => Err(Error::status(&format!("GET {path}"), s, &reply.body)),
     }
 }
 
@@ -524,7 +510,7 @@ fn check_declare(layout: &As3Layout, what: &str, reply: &Reply) -> Result<(), Er
         },
         400 | 422 => Err(rejection(layout, &reply.body)),
         404 => Err(Error::As3Missing),
-        s => Err(protocol(
+        s => Err(Error::status(
             &format!("{what} (POST /mgmt/shared/appsvcs/declare)"),
             s,
             &reply.body,
@@ -594,7 +580,11 @@ impl Prepared {
         loop {
             let reply = session.get(&path)?;
             if reply.status != 200 {
-                return Err(protocol(&format!("GET {path}"), reply.status, &reply.body));
+                return Err(Error::status(
+                    &format!("GET {path}"),
+                    reply.status,
+                    &reply.body,
+                ));
             }
             let r = results(&reply.body);
             let running = r.is_empty()

@@ -119,6 +119,21 @@ fn summary(problems: &[String]) -> String {
 }
 
 impl Error {
+    /// An answer with an unexpected HTTP status: `HTTP 500: <AS3's message>` (the
+    /// message cut to 300 characters and escaped).
+    pub(crate) fn status(what: &str, status: u16, body: &serde_json::Value) -> Self {
+        let message = body["message"].as_str().unwrap_or("");
+        let message: String = message.chars().take(300).collect();
+        Self::Protocol {
+            what: what.to_owned(),
+            reason: if message.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                format!("HTTP {status}: {}", message.escape_debug())
+            },
+        }
+    }
+
     /// A stable code for the bindings' typed errors: `url`, `local-file`,
     /// `no-password`, `connect`, `tls`, `auth`, `as3-missing`, `timeout`,
     /// `rejected`, `task-failed`, `conflict`, `farm`, `protocol`.
