@@ -2,7 +2,7 @@
 /* eslint-disable */
 
 /** A render target of `Farm.render`. */
-export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linux' | 'netsh' | 'corp-routes' | 'da-mgmt' | 'client-firewall'
+export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linux' | 'netsh' | 'corp-routes' | 'da-mgmt' | 'client-firewall' | 'l3fwd'
 
 /** A farm as a plain object: the farm file's shape (see the README's farm file reference). */
 export interface FarmObject {

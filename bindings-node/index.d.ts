@@ -2,7 +2,7 @@
 /* eslint-disable */
 
 /** A render target of `Farm.render`. */
-export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linux' | 'netsh' | 'corp-routes' | 'da-mgmt' | 'client-firewall'
+export type RenderTarget = 'tmsh' | 'bigip-conf' | 'tmsh-remove' | 'as3' | 'linux' | 'netsh' | 'corp-routes' | 'da-mgmt' | 'client-firewall' | 'l3fwd'
 
 /** A farm as a plain object: the farm file's shape (see the README's farm file reference). */
 export interface FarmObject {
@@ -137,7 +137,7 @@ export declare class Farm {
    * The configuration for one target: `tmsh`, `bigip-conf`, `tmsh-remove`,
    * `as3`, `linux` or `netsh` (netsh needs `options.interface`); the rest of
    * the path: `corp-routes` (needs `options.dialect`), `da-mgmt`,
-   * `client-firewall`.
+   * `client-firewall`; `l3fwd`, a DPDK l3fwd rule file.
    */
   render(target: RenderTarget, options?: RenderOptions): string
   /**

@@ -203,7 +203,7 @@ impl Farm {
     /// The configuration for one target: `tmsh`, `bigip-conf`, `tmsh-remove`,
     /// `as3`, `linux` or `netsh` (netsh needs `options.interface`); the rest of
     /// the path: `corp-routes` (needs `options.dialect`), `da-mgmt`,
-    /// `client-firewall`.
+    /// `client-firewall`; `l3fwd`, a DPDK l3fwd rule file.
     #[napi(ts_args_type = "target: RenderTarget, options?: RenderOptions")]
     pub fn render(
         &self,

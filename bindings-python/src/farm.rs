@@ -155,7 +155,7 @@ impl Farm {
 
     /// The configuration for one target: tmsh, bigip-conf, tmsh-remove, as3, linux,
     /// netsh, corp-routes (with `dialect` ios, junos, linux or netsh, and
-    /// `aggregate`), da-mgmt, client-firewall.
+    /// `aggregate`), da-mgmt, client-firewall, l3fwd.
     #[pyo3(signature = (target, interface = None, *, dialect = None, aggregate = false))]
     fn render(
         &self,

@@ -374,8 +374,12 @@ impl Ctx {
                 eprint!("{}", diagnostic::render_text(&diagnostics, None, color));
                 Ok(ExitCode::from(FAILURE))
             }
-            // the farm lacks what the target needs: an input error, not usage
-            Err(e @ manageout::Error::MissingSetting { .. }) => {
+            // the farm lacks what the target needs, or is too large for it: an input
+            // error, not usage
+            Err(
+                e
+                @ (manageout::Error::MissingSetting { .. } | manageout::Error::TargetLimit { .. }),
+            ) => {
                 eprintln!("error: {}", escaped(&e.to_string()));
                 Ok(ExitCode::from(FAILURE))
             }

@@ -60,7 +60,7 @@ pub enum Error {
     },
     /// An unknown render target name.
     #[error(
-        "unknown render target `{target}`; expected one of tmsh, bigip-conf, tmsh-remove, as3, linux, netsh, corp-routes, da-mgmt, client-firewall"
+        "unknown render target `{target}`; expected one of tmsh, bigip-conf, tmsh-remove, as3, linux, netsh, corp-routes, da-mgmt, client-firewall, l3fwd"
     )]
     UnknownTarget {
         /// The name given.
@@ -86,6 +86,15 @@ pub enum Error {
         setting: &'static str,
         /// How to give it.
         help: &'static str,
+    },
+    /// The farm is larger than the target can hold (l3fwd: 32 ports, 1,024 rules):
+    /// nothing is rendered.
+    #[error("the farm does not fit the {target} target: {reason}")]
+    TargetLimit {
+        /// The target.
+        target: &'static str,
+        /// The limit, the farm's size and what to do instead.
+        reason: String,
     },
     /// A value cannot be written safely in the target's language (a `--interface`
     /// with characters the shell or cmd.exe would interpret, a marker too long for

@@ -37,6 +37,7 @@ _Target = Literal[
     "corp-routes",
     "da-mgmt",
     "client-firewall",
+    "l3fwd",
 ]
 
 @final

@@ -14,6 +14,8 @@
 //!   routers' routes to the BIG-IP's self IP, in a [`Dialect`]),
 //!   [`Target::DaMgmt`] (`Add-DAMgmtServer`) and [`Target::ClientFirewall`]
 //!   (`New-NetFirewallRule` for the DA clients).
+//! - [`Target::L3fwd`]: a rule file for DPDK's l3fwd example (a packet appliance
+//!   steering in software, port = server index).
 //!
 //! Output is deterministic: the same farm gives byte-identical text. Every value is
 //! written through the quoting function of its output language ([`quote`]); what
@@ -71,11 +73,15 @@ pub enum Target {
     DaMgmt,
     /// PowerShell creating the DA clients' inbound firewall rules.
     ClientFirewall,
+    /// A DPDK l3fwd IPv6 rule file (`--rule_ipv6`): `R<prefix> <port>`, port = the
+    /// server's index in the farm. Refused for more than 32 servers (DPDK's ports;
+    /// with at most three prefixes a server, l3fwd's 1,024 LPM rules always suffice).
+    L3fwd,
 }
 
 impl Target {
     /// Every target, in the order the CLI lists them.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Tmsh,
         Self::BigipConf,
         Self::TmshRemove,
@@ -85,6 +91,7 @@ impl Target {
         Self::CorpRoutes,
         Self::DaMgmt,
         Self::ClientFirewall,
+        Self::L3fwd,
     ];
 
     /// The targets that steer on the BIG-IP (or routers standing in for it): what
@@ -99,7 +106,7 @@ impl Target {
     ];
 
     /// The name used on the command line: `tmsh`, `bigip-conf`, `tmsh-remove`,
-    /// `as3`, `linux`, `netsh`, `corp-routes`, `da-mgmt`, `client-firewall`.
+    /// `as3`, `linux`, `netsh`, `corp-routes`, `da-mgmt`, `client-firewall`, `l3fwd`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Tmsh => "tmsh",
@@ -111,6 +118,7 @@ impl Target {
             Self::CorpRoutes => "corp-routes",
             Self::DaMgmt => "da-mgmt",
             Self::ClientFirewall => "client-firewall",
+            Self::L3fwd => "l3fwd",
         }
     }
 }
@@ -238,6 +246,12 @@ pub fn render(farm: &ValidFarm, target: Target, options: &Options) -> Result<Ren
             }
             windows::client_firewall(&plan).map_err(unquotable)?
         }
+        Target::L3fwd => routes::l3fwd(&plan)
+            .map_err(unquotable)?
+            .map_err(|reason| Error::TargetLimit {
+                target: "l3fwd",
+                reason,
+            })?,
     };
     Ok(Rendered { text, warnings })
 }
