@@ -7,7 +7,7 @@ use ip_network::Ipv6Network;
 use ip_network_table::IpNetworkTable;
 use ipnet::Ipv6Net;
 use manageout::PrefixMap;
-use manageout::table::Layout;
+use manageout::table::{IntPrefixMap, Layout};
 use proptest::prelude::*;
 
 /// The reference: ip_network_table with the same (prefix, value) pairs, later
@@ -119,6 +119,30 @@ proptest! {
         let mut queries = boundaries(&prefixes);
         queries.extend(extra);
         check_all(&prefixes, &queries);
+    }
+
+    /// The value-indexed map the bindings use: few distinct values, so that
+    /// neighbouring ranges merge, on both layouts, single and batch.
+    #[test]
+    fn int_prefix_map_answers_like_ip_network_table(
+        prefixes in prop::collection::vec((prefix_strategy(), 0u32..4), 0..600),
+        extra in prop::collection::vec(any::<u128>(), 0..64),
+    ) {
+        let reference = reference(&prefixes);
+        let mut queries = boundaries(&prefixes);
+        queries.extend(extra);
+        for layout in [Layout::Ranges, Layout::Trie, Layout::Auto] {
+            let map = IntPrefixMap::with_layout(prefixes.iter().map(|(p, v)| (*p, *v as i32)), layout).unwrap();
+            let mut batch = vec![0i32; queries.len()];
+            map.lookup_batch(&queries, &mut batch).unwrap();
+            for (q, b) in queries.iter().zip(&batch) {
+                let want = expected(&reference, *q).map_or(-1, |w| w.1 as i32);
+                prop_assert_eq!(map.lookup(*q), want, "address {} with {:?}", Ipv6Addr::from(*q), layout);
+                prop_assert_eq!(*b, want, "batch, address {}", Ipv6Addr::from(*q));
+            }
+            let distinct: std::collections::HashSet<_> = prefixes.iter().map(|(p, _)| p).collect();
+            prop_assert_eq!(map.len(), distinct.len());
+        }
     }
 
     #[test]

@@ -4,12 +4,19 @@
 
 use ipnet::Ipv6Net;
 
-use super::{Ipv6Key, PrefixMap};
+#[cfg(doc)]
+use super::PrefixMap;
+use super::{BATCH, Index, Ipv6Key, Layout, NONE, canonical, same_length};
 use crate::error::Error;
 
-/// A [`PrefixMap`] of values `0..=i32::MAX` with the entries' values also kept
-/// densely (4 bytes each), so that a batch reads each answer from that compact
-/// copy, which stays in cache, rather than from a whole entry.
+/// A prefix map of values `0..=i32::MAX`, answering the value itself: its lookup
+/// structure is built over the values rather than over the entries (adjacent address
+/// ranges with the same value merged), so that a lookup ends at its answer with no
+/// further read, and a table with few distinct values (ports, next hops) is smaller
+/// than a [`PrefixMap`] of the same prefixes.
+///
+/// Cost: as [`PrefixMap`] for lookups (fewer ranges, so never more nodes); it keeps
+/// the lookup structure only, not the entries.
 ///
 /// ```
 /// use manageout::table::IntPrefixMap;
@@ -22,10 +29,10 @@ use crate::error::Error;
 /// assert!(IntPrefixMap::new([("::/0".parse()?, -3)]).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct IntPrefixMap {
-    map: PrefixMap<i32>,
-    values: Box<[i32]>,
+    len: usize,
+    index: Index,
 }
 
 impl IntPrefixMap {
@@ -35,8 +42,23 @@ impl IntPrefixMap {
     where
         I: IntoIterator<Item = (Ipv6Net, i32)>,
     {
+        Self::with_layout(prefixes, Layout::Auto)
+    }
+
+    /// Builds the map with a chosen lookup structure (see [`Layout`]).
+    ///
+    /// ```
+    /// use manageout::table::{IntPrefixMap, Layout};
+    /// let map = IntPrefixMap::with_layout([("2001:db8::/32".parse()?, 1)], Layout::Trie)?;
+    /// assert_eq!((map.lookup(0x2001_0db8_u128 << 96), map.layout()), (1, Layout::Trie));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_layout<I>(prefixes: I, layout: Layout) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = (Ipv6Net, i32)>,
+    {
         let mut bad = None;
-        let map = PrefixMap::new(prefixes.into_iter().inspect(|(p, v)| {
+        let (entries, ranges) = canonical(prefixes.into_iter().inspect(|(p, v)| {
             if *v < 0 && bad.is_none() {
                 bad = Some((*p, i64::from(*v)));
             }
@@ -44,42 +66,76 @@ impl IntPrefixMap {
         if let Some((prefix, value)) = bad {
             return Err(Error::ValueOutOfRange { prefix, value });
         }
-        Ok(Self::from_map(map))
-    }
-
-    /// Wraps a map whose values are all `0..=i32::MAX`.
-    fn from_map(map: PrefixMap<i32>) -> Self {
-        let values = map.entries().iter().map(|(_, v)| *v).collect();
-        Self { map, values }
+        // each range's value instead of its entry; values are 0..=i32::MAX, so
+        // never NONE
+        let mut by_value: Vec<(u128, u32)> = Vec::with_capacity(ranges.len());
+        for (start, entry) in ranges {
+            let value = entries
+                .get(entry as usize)
+                .map_or(NONE, |(_, v)| v.unsigned_abs());
+            if by_value.last().is_none_or(|&(_, last)| last != value) {
+                by_value.push((start, value));
+            }
+        }
+        Ok(Self {
+            len: entries.len(),
+            index: Index::build(&by_value, layout),
+        })
     }
 
     /// The value of the longest prefix holding `addr`, or -1.
     #[inline]
     pub fn lookup<K: Ipv6Key>(&self, addr: K) -> i32 {
-        self.map
-            .lookup_index(addr)
-            .and_then(|i| self.values.get(i).copied())
-            .unwrap_or(-1)
+        answer(self.index.find(addr.to_bits()))
     }
 
     /// Looks up every address of `addrs` into `out` (-1 for no match); fails with
     /// [`Error::LengthMismatch`], writing nothing, when the slices differ in length.
     pub fn lookup_batch<K: Ipv6Key>(&self, addrs: &[K], out: &mut [i32]) -> Result<(), Error> {
-        self.map.lookup_batch_values(addrs, &self.values, -1, out)
+        same_length(addrs.len(), out.len())?;
+        let mut found = [NONE; BATCH];
+        for (addrs, out) in addrs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
+            let found = &mut found[..addrs.len()];
+            self.index.find_batch(addrs, found);
+            for (o, f) in out.iter_mut().zip(found.iter()) {
+                *o = answer(*f);
+            }
+        }
+        Ok(())
     }
 
-    /// The prefix map underneath.
-    pub fn map(&self) -> &PrefixMap<i32> {
-        &self.map
+    /// The lookup structure in use ([`Layout::Ranges`] or [`Layout::Trie`]).
+    pub fn layout(&self) -> Layout {
+        self.index.layout()
+    }
+
+    /// Bytes held by the lookup structure (counted, not estimated).
+    pub fn memory_bytes(&self) -> usize {
+        self.index.memory_bytes() + size_of::<Self>()
     }
 
     /// The number of distinct prefixes.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.len
     }
 
     /// Whether the map has no prefixes.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len == 0
+    }
+}
+
+/// A found value as the answer: NONE (no prefix) is -1.
+#[inline(always)]
+fn answer(found: u32) -> i32 {
+    i32::try_from(found).unwrap_or(-1)
+}
+
+impl std::fmt::Debug for IntPrefixMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntPrefixMap")
+            .field("len", &self.len)
+            .field("layout", &self.layout())
+            .finish()
     }
 }

@@ -104,6 +104,55 @@ enum Index {
     Trie(Trie),
 }
 
+impl Index {
+    /// The layout for flattened `ranges`: the sorted ranges for small sets
+    /// ([`Layout::Auto`]: up to [`SMALL_RANGES`] ranges), else the trie.
+    fn build(ranges: &[(u128, u32)], layout: Layout) -> Self {
+        let small = match layout {
+            Layout::Ranges => true,
+            Layout::Trie => false,
+            Layout::Auto => ranges.len() <= SMALL_RANGES,
+        };
+        if small {
+            Self::Ranges(Ranges::new(ranges))
+        } else {
+            Self::Trie(Trie::new(ranges))
+        }
+    }
+
+    #[inline]
+    fn find(&self, addr: u128) -> u32 {
+        match self {
+            Self::Ranges(r) => r.lookup(addr),
+            Self::Trie(t) => t.lookup(addr),
+        }
+    }
+
+    /// Finds many addresses: the trie walks several in lockstep so that their
+    /// cache misses overlap.
+    #[inline]
+    fn find_batch<K: Ipv6Key>(&self, addrs: &[K], out: &mut [u32]) {
+        match self {
+            Self::Ranges(r) => r.lookup_batch(addrs, out),
+            Self::Trie(t) => t.lookup_batch(addrs, out),
+        }
+    }
+
+    fn layout(&self) -> Layout {
+        match self {
+            Self::Ranges(_) => Layout::Ranges,
+            Self::Trie(_) => Layout::Trie,
+        }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        match self {
+            Self::Ranges(r) => r.memory_bytes(),
+            Self::Trie(t) => t.memory_bytes(),
+        }
+    }
+}
+
 /// An immutable map from IPv6 prefixes to values, answering longest-prefix match.
 ///
 /// Built once from `(prefix, value)` pairs. A prefix with host bits set is an error
@@ -175,63 +224,14 @@ impl<V> PrefixMap<V> {
     where
         I: IntoIterator<Item = (Ipv6Net, V)>,
     {
-        let prefixes = prefixes.into_iter();
-        // an iterator that says it is too long is refused before anything is read
-        if prefixes.size_hint().0 > MAX_PREFIXES {
-            return Err(Error::TooManyPrefixes { max: MAX_PREFIXES });
-        }
-        let mut items: Vec<(Ipv6Net, V)> = Vec::new();
-        for (prefix, value) in prefixes {
-            if prefix.trunc() != prefix {
-                return Err(Error::HostBits {
-                    prefix,
-                    network: prefix.trunc(),
-                });
-            }
-            if items.len() == MAX_PREFIXES {
-                return Err(Error::TooManyPrefixes { max: MAX_PREFIXES });
-            }
-            items.push((prefix, value));
-        }
-        // sort by (network, length), keeping input order among duplicates, then keep
-        // the last of each run of equal prefixes
-        let mut order: Vec<usize> = (0..items.len()).collect();
-        order.sort_by_key(|&i| (u128::from(items[i].0.network()), items[i].0.prefix_len(), i));
-        let mut keep = vec![false; items.len()];
-        for (k, &i) in order.iter().enumerate() {
-            let last_of_run = order.get(k + 1).is_none_or(|&n| items[n].0 != items[i].0);
-            keep[i] = last_of_run;
-        }
-        let mut slots: Vec<Option<(Ipv6Net, V)>> = items.into_iter().map(Some).collect();
-        let entries: Box<[(Ipv6Net, V)]> = order
-            .iter()
-            .filter(|&&i| keep[i])
-            .filter_map(|&i| slots[i].take())
-            .collect();
-        let keys: Vec<(u128, u8)> = entries
-            .iter()
-            .map(|(p, _)| (u128::from(p.network()), p.prefix_len()))
-            .collect();
-        let ranges = flatten(&keys);
-        let small = match layout {
-            Layout::Ranges => true,
-            Layout::Trie => false,
-            Layout::Auto => ranges.len() <= SMALL_RANGES,
-        };
-        let index = if small {
-            Index::Ranges(Ranges::new(&ranges))
-        } else {
-            Index::Trie(Trie::new(&ranges))
-        };
+        let (entries, ranges) = canonical(prefixes)?;
+        let index = Index::build(&ranges, layout);
         Ok(Self { entries, index })
     }
 
     #[inline]
     fn find(&self, addr: u128) -> u32 {
-        match &self.index {
-            Index::Ranges(r) => r.lookup(addr),
-            Index::Trie(t) => t.lookup(addr),
-        }
+        self.index.find(addr)
     }
 
     /// The value of the longest prefix holding `addr`, if any.
@@ -367,14 +367,9 @@ impl<V> PrefixMap<V> {
         Ok(())
     }
 
-    /// Finds many addresses: the trie walks several in lockstep so that their
-    /// cache misses overlap.
     #[inline]
     fn find_batch<K: Ipv6Key>(&self, addrs: &[K], out: &mut [u32]) {
-        match &self.index {
-            Index::Ranges(r) => r.lookup_batch(addrs, out),
-            Index::Trie(t) => t.lookup_batch(addrs, out),
-        }
+        self.index.find_batch(addrs, out)
     }
 
     /// Looks up every address, writing the entry's position in [`entries`](Self::entries)
@@ -406,20 +401,65 @@ impl<V> PrefixMap<V> {
 
     /// The lookup structure in use ([`Layout::Ranges`] or [`Layout::Trie`]).
     pub fn layout(&self) -> Layout {
-        match self.index {
-            Index::Ranges(_) => Layout::Ranges,
-            Index::Trie(_) => Layout::Trie,
-        }
+        self.index.layout()
     }
 
     /// Bytes held by the lookup structure and the entries (counted, not estimated).
     pub fn memory_bytes(&self) -> usize {
-        let index = match &self.index {
-            Index::Ranges(r) => r.memory_bytes(),
-            Index::Trie(t) => t.memory_bytes(),
-        };
-        index + self.entries.len() * size_of::<(Ipv6Net, V)>() + size_of::<Self>()
+        self.index.memory_bytes()
+            + self.entries.len() * size_of::<(Ipv6Net, V)>()
+            + size_of::<Self>()
     }
+}
+
+/// A prefix set's entries and its flattened ranges (entry positions).
+type Canonical<V> = (Box<[(Ipv6Net, V)]>, Vec<(u128, u32)>);
+
+/// Checks and sorts `(prefix, value)` pairs (the last value of a prefix given twice
+/// wins) and flattens them: the entries, sorted by network then length, and the
+/// ranges naming an entry's position. Fails like [`PrefixMap::new`].
+fn canonical<V, I>(prefixes: I) -> Result<Canonical<V>, Error>
+where
+    I: IntoIterator<Item = (Ipv6Net, V)>,
+{
+    let prefixes = prefixes.into_iter();
+    // an iterator that says it is too long is refused before anything is read
+    if prefixes.size_hint().0 > MAX_PREFIXES {
+        return Err(Error::TooManyPrefixes { max: MAX_PREFIXES });
+    }
+    let mut items: Vec<(Ipv6Net, V)> = Vec::new();
+    for (prefix, value) in prefixes {
+        if prefix.trunc() != prefix {
+            return Err(Error::HostBits {
+                prefix,
+                network: prefix.trunc(),
+            });
+        }
+        if items.len() == MAX_PREFIXES {
+            return Err(Error::TooManyPrefixes { max: MAX_PREFIXES });
+        }
+        items.push((prefix, value));
+    }
+    // sort by (network, length), keeping input order among duplicates, then keep
+    // the last of each run of equal prefixes
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (u128::from(items[i].0.network()), items[i].0.prefix_len(), i));
+    let mut keep = vec![false; items.len()];
+    for (k, &i) in order.iter().enumerate() {
+        let last_of_run = order.get(k + 1).is_none_or(|&n| items[n].0 != items[i].0);
+        keep[i] = last_of_run;
+    }
+    let mut slots: Vec<Option<(Ipv6Net, V)>> = items.into_iter().map(Some).collect();
+    let entries: Box<[(Ipv6Net, V)]> = order
+        .iter()
+        .filter(|&&i| keep[i])
+        .filter_map(|&i| slots[i].take())
+        .collect();
+    let keys: Vec<(u128, u8)> = entries
+        .iter()
+        .map(|(p, _)| (u128::from(p.network()), p.prefix_len()))
+        .collect();
+    Ok((entries, flatten(&keys)))
 }
 
 impl<V: fmt::Debug> fmt::Debug for PrefixMap<V> {
