@@ -505,6 +505,7 @@ test('the whole-path targets render with a dialect, and explain follows the path
   assert.match(farm.render('client-firewall'), /-EdgeTraversalPolicy Allow/)
   assert.match(farm.render('da-mgmt'), /Add-DAMgmtServer -MgmtServer '2131::50'/)
   throwsCode(() => farm.render('corp-routes', { dialect: 'eos' }), TypeError, 'MO_INVALID_TARGET', /dialect/)
+  assert.match(farm.render('l3fwd'), /^R2131:0:0:1000::\/59 0$/m)
   const e = explain('2131:0:0:1025::7', { farm })
   assert.equal(e.details.corp_route, '2131:0:0:1000::/58 via 2131::5')
 })

@@ -38,7 +38,7 @@
 #define BURST 32
 #define RX_RING 1024
 #define TX_RING 1024
-#define POOL_SIZE 8191
+#define POOL_SIZE 16383
 #define MAX_LINE 4096
 #define MAX_SLOTS 4096 /* distinct counter names over all reloads */
 #define MAX_PREFIXES 16777216
@@ -690,7 +690,7 @@ static int worker(void *arg)
         if (opt.idle_polls && idle >= opt.idle_polls)
             break;
     }
-    atomic_store_explicit(&retired, cur, memory_order_release);
+    plan_free(atomic_exchange_explicit(&retired, cur, memory_order_acq_rel));
     atomic_store_explicit(&worker_done, true, memory_order_release);
     return 0;
 }
@@ -863,6 +863,17 @@ static int port_init(uint16_t port, struct rte_mempool *pool)
     return r;
 }
 
+/* Closes every port (which flushes and closes pcap files) and the EAL. */
+static int finish(int status)
+{
+    for (uint16_t port = 0; port < n_ports; port++) {
+        rte_eth_dev_stop(port);
+        rte_eth_dev_close(port);
+    }
+    rte_eal_cleanup();
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     rte_openlog_stream(stderr); /* stdout carries the counters only */
@@ -874,29 +885,31 @@ int main(int argc, char **argv)
     n_ports = rte_eth_dev_count_avail();
     if (n_ports == 0) {
         fprintf(stderr, "dpdk-steer: no ports: give NICs or --vdev devices (net_pcap0,rx_pcap=in.pcap,...)\n");
-        return 2;
+        return finish(2);
     }
     for (uint16_t i = 0; i < n_ports; i++)
         opt.eth_dest[i] = (struct rte_ether_addr){{0x02, 0, 0, 0, 0, (uint8_t)i}}; /* as l3fwd */
     if (parse_args(argc - eal - 1, argv + eal + 1) != 0)
-        return 2;
+        return finish(2);
     unsigned lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
     if (lcore >= RTE_MAX_LCORE) {
         fprintf(stderr, "dpdk-steer: needs two lcores (-l 0,1): one forwards, the main one reloads and reports\n");
-        return 2;
+        return finish(2);
     }
     struct rte_mempool *pool =
         rte_pktmbuf_pool_create("mbufs", POOL_SIZE, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
     if (pool == NULL) {
         fprintf(stderr, "dpdk-steer: mbuf pool: %s\n", rte_strerror(rte_errno));
-        return 2;
+        return finish(2);
     }
     struct plan *plan = load_plan(NULL);
     if (plan == NULL)
-        return 1;
+        return finish(1);
     for (uint16_t port = 0; port < n_ports; port++)
-        if (port_init(port, pool) != 0)
-            return 2;
+        if (port_init(port, pool) != 0) {
+            plan_free(plan);
+            return finish(2);
+        }
 
     signal(SIGHUP, on_signal);
     signal(SIGUSR1, on_signal);
@@ -929,11 +942,7 @@ int main(int argc, char **argv)
     rte_eal_wait_lcore(lcore);
     plan_free(atomic_exchange(&retired, NULL));
     plan_free(atomic_exchange(&pending, NULL));
-    for (uint16_t port = 0; port < n_ports; port++) {
-        rte_eth_dev_stop(port);
-        rte_eth_dev_close(port);
-    }
+    finish(0);
     print_stats(stdout);
-    rte_eal_cleanup();
     return 0;
 }

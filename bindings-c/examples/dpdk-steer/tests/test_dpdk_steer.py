@@ -184,6 +184,101 @@ def test_malformed_frames_are_counted_by_reason_and_never_steered(tmp_path):
     assert not outputs[0] and not outputs[2] and not outputs[3]
 
 
+EXTENSIONS = {0, 43, 44, 51, 60, 135, 139, 140}
+
+
+def classify(f: bytes) -> tuple[str | bytes, bool]:
+    """The reference reading of a frame, written from the IPv6 and 802.1Q layouts:
+    its destination address (16 bytes) or the reason it is not steered, and whether
+    it carries extension headers."""
+    if len(f) < 14:
+        return "truncated", False
+    off, ethertype, tags = 12, int.from_bytes(f[12:14], "big"), 0
+    while tags < 2 and ethertype in (pcap.ETH_VLAN, pcap.ETH_QINQ):
+        off, tags = off + 4, tags + 1
+        if len(f) < off + 2:
+            return "truncated", False
+        ethertype = int.from_bytes(f[off:off + 2], "big")
+    ip = f[off + 2:]
+    if ethertype != pcap.ETH_IPV6:
+        return "not_ipv6", False
+    if len(ip) < 40:
+        return "truncated", False
+    if ip[0] >> 4 != 6:
+        return "malformed", False
+    payload = int.from_bytes(ip[4:6], "big")
+    if len(ip) - 40 < payload:
+        return "truncated", False
+    end, at, nh, ext = (40 + payload if payload else len(ip)), 40, ip[6], False
+    for seen in range(1, 10):
+        if nh not in EXTENSIONS:
+            return bytes(ip[24:40]), ext
+        if seen == 9:
+            break  # a ninth extension header
+        ext = True
+        if end - at < 8:
+            return "truncated", ext
+        size = 8 if nh == 44 else (ip[at + 1] + 2) * 4 if nh == 51 else (ip[at + 1] + 1) * 8
+        nh = ip[at]
+        if end - at < size:
+            return "truncated", ext
+        at += size
+    return "malformed", ext  # more than 8 extension headers
+
+
+def hostile_frames(rng: random.Random, n: int) -> list[bytes]:
+    """Frames as a hostile or broken sender makes them: random bytes, random
+    lengths, IPv6 headers with lying payload lengths, long and broken extension
+    chains, stacked tags; a third of them well formed towards the farm."""
+    frames = []
+    for i in range(n):
+        kind = i % 6
+        if kind == 0:
+            frames.append(rng.randbytes(rng.randrange(0, 90)))
+        elif kind == 1:  # an IPv6 header with random fields after the ethertype
+            tags = rng.choice([(), (1,), (1, 2), (1, 2, 3)])
+            body = bytes([0x60 | rng.randrange(16)]) + rng.randbytes(rng.randrange(0, 80))
+            frames.append(pcap.ethernet(pcap.ETH_IPV6, body, tags))
+        elif kind == 2:  # an extension chain of random kinds and lengths
+            chain, nh = b"", rng.choice(sorted(EXTENSIONS))
+            first = nh
+            for _ in range(rng.randrange(1, 11)):
+                nxt = rng.choice(sorted(EXTENSIONS) + [17, 17])
+                size = rng.randrange(0, 3)
+                chain += bytes([nxt, size]) + rng.randbytes(6 + 8 * size if nh != 51 else 2 + 4 * size)
+                nh = nxt
+            frame = pcap.ipv6("2131:0:0:1005::1", i, ext=chain, next_header=first)
+            frames.append(frame[:rng.randrange(14, len(frame) + 1)] if rng.random() < 0.3 else frame)
+        else:
+            dst = rng.choice(["2131:0:0:1005::1", "2131:0:0:103f:ffff::1", "2131::1",
+                              str(ipaddress.IPv6Address(rng.getrandbits(128)))])
+            frames.append(pcap.ipv6(dst, i, vlans=rng.choice([(), (9,), (9, 10)])))
+    return frames
+
+
+def test_hostile_frames_are_each_steered_as_the_reference_reads_them_or_counted(tmp_path):
+    farm = EXAMPLES / "seed-fixed.toml"
+    frames = hostile_frames(random.Random(21), 3000)
+    read = [classify(f) for f in frames]
+    dsts = sorted({str(ipaddress.IPv6Address(d)) for d, _ in read if isinstance(d, bytes)})
+    owner = dict(zip(dsts, lookup(farm, dsts)))
+    want_out: Counter = Counter()
+    reasons: Counter = Counter()
+    for f, (d, _) in zip(frames, read):
+        server = owner[str(ipaddress.IPv6Address(d))] if isinstance(d, bytes) else None
+        if server:
+            want_out[(STEER_PORTS[server], STEER_MACS[server] + f[12:])] += 1
+        else:
+            reasons[d if isinstance(d, str) else "unknown_destination"] += 1
+    stats, outputs = steer(tmp_path, frames, ["--farm", str(farm), "--steering", str(STEERING)])
+    got_out = Counter((port, f[:6] + f[12:]) for port, fs in enumerate(outputs) for f in fs)
+    assert got_out == want_out
+    assert stats["reasons"] == {k: reasons[k] for k in ("unknown_destination", "not_ipv6", "truncated", "malformed")}
+    assert stats["extension_headers"] == sum(ext for _, ext in read)
+    assert stats["received"] == len(frames) == stats["steered"] + stats["not_steered"]
+    assert min(reasons.values()) > 0 and len(want_out) > 0  # every kind was exercised
+
+
 def test_an_exception_port_receives_what_is_not_steered_unchanged(tmp_path):
     farm = EXAMPLES / "seed-fixed.toml"
     cases = malformed_frames() + [(pcap.ipv6("2131::1", 7), "unknown_destination")]
