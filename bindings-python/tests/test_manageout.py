@@ -354,6 +354,9 @@ def test_whole_path_targets_render_from_python() -> None:
         farm.render("corp-routes", dialect="eos")
     with pytest.raises(ValueError, match="needs --dialect"):
         farm.render("corp-routes")
+    e = manageout.explain("2131:0:0:1025::7", farm=farm)
+    assert e["details"]["corp_route"] == "2131:0:0:1000::/58 via 2131::5"
+    assert e["details"]["virtual"] == "/Common/article_DA2_client"
 
 
 def test_the_l3fwd_target_renders_and_a_farm_too_large_for_it_is_a_value_error() -> None:
@@ -366,6 +369,3 @@ def test_the_l3fwd_target_renders_and_a_farm_too_large_for_it_is_a_value_error()
     )
     with pytest.raises(ValueError, match="at most 32 ports"):
         manageout.Farm.from_toml(servers).render("l3fwd")
-    e = manageout.explain("2131:0:0:1025::7", farm=farm)
-    assert e["details"]["corp_route"] == "2131:0:0:1000::/58 via 2131::5"
-    assert e["details"]["virtual"] == "/Common/article_DA2_client"
