@@ -87,8 +87,8 @@ pub enum Error {
         /// How to give it.
         help: &'static str,
     },
-    /// The farm is larger than the target can hold (l3fwd: 32 ports, 1,024 rules):
-    /// nothing is rendered.
+    /// The farm is larger than the target can hold (l3fwd: 32 servers, one DPDK
+    /// port each): nothing is rendered.
     #[error("the farm does not fit the {target} target: {reason}")]
     TargetLimit {
         /// The target.

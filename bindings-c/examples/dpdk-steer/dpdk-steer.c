@@ -173,7 +173,7 @@ static int fields(char *line, char **f, unsigned *col, int max)
 }
 
 /* Reads the next line into buf; 0 at end, -1 (with an error printed) for a line
- * too long or a byte that is no text. */
+ * too long or a byte that is no printable ASCII. */
 static int next_line(FILE *fh, char *buf, const char *file, unsigned line)
 {
     if (fgets(buf, MAX_LINE, fh) == NULL)
@@ -183,10 +183,11 @@ static int next_line(FILE *fh, char *buf, const char *file, unsigned line)
         file_error(file, line, MAX_LINE, "line longer than %d bytes", MAX_LINE - 2);
         return -1;
     }
+    /* printable ASCII only: every field may be echoed in a message to a terminal */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)buf[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            file_error(file, line, (unsigned)i + 1, "control character 0x%02x: the file must be text", c);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7f) {
+            file_error(file, line, (unsigned)i + 1, "byte 0x%02x is no printable ASCII: the file must be ASCII text", c);
             return -1;
         }
     }

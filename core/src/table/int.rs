@@ -67,12 +67,13 @@ impl IntPrefixMap {
             return Err(Error::ValueOutOfRange { prefix, value });
         }
         // each range's value instead of its entry; values are 0..=i32::MAX, so
-        // never NONE
+        // never NONE, which stays the answer of ranges no prefix covers
         let mut by_value: Vec<(u128, u32)> = Vec::with_capacity(ranges.len());
         for (start, entry) in ranges {
             let value = entries
                 .get(entry as usize)
-                .map_or(NONE, |(_, v)| v.unsigned_abs());
+                .and_then(|(_, v)| u32::try_from(*v).ok())
+                .unwrap_or(NONE);
             if by_value.last().is_none_or(|&(_, last)| last != value) {
                 by_value.push((start, value));
             }

@@ -11,13 +11,11 @@ DPDK's telemetry socket; rounds interleave the applications. Run by bench/run.""
 from __future__ import annotations
 
 import ipaddress
-import json
 import lzma
 import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,19 +26,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
 sys.path.insert(0, str(HERE.parent / "tests"))
 import pcap  # noqa: E402
+from pcap import telemetry  # noqa: E402
 
 STEER, L3FWD, L3FWD_LARGE, CLI = (os.environ[k] for k in ("DPDK_STEER", "L3FWD", "L3FWD_LARGE", "MANAGEOUT_CLI"))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 WINDOW = float(os.environ.get("WINDOW", "3"))
 PACKETS = 4096  # infinite_rx holds them all in mbufs of the pool
-
-
-def telemetry(path: str, command: str) -> dict:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-        s.connect(path)
-        s.recv(4096)
-        s.send(command.encode())
-        return next(iter(json.loads(s.recv(65536)).values()))
 
 
 def sent(sock: str, ports: int) -> int:

@@ -1,9 +1,12 @@
 """Classic pcap files (Ethernet) and the frames the tests send: just
-what the dpdk-steer tests need, written from the pcap format (no scapy)."""
+what the dpdk-steer tests and bench need, written from the pcap format (no scapy);
+and the port counters of a running DPDK process, from its telemetry socket."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
+import socket
 import struct
 from pathlib import Path
 
@@ -65,3 +68,12 @@ def ethernet(ethertype: int, body: bytes, vlans: tuple[int, ...] = ()) -> bytes:
 
 def seq_of(frame: bytes) -> int:
     return struct.unpack(">Q", frame[-8:])[0]
+
+
+def telemetry(path: str, command: str) -> dict:
+    """One DPDK telemetry command's answer, such as `/ethdev/stats,0`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.connect(path)
+        s.recv(4096)  # the greeting
+        s.send(command.encode())
+        return next(iter(json.loads(s.recv(65536)).values()))
