@@ -3,7 +3,7 @@
 //! Owns: the atomic swap ([`arc_swap`]). May not: build or check tables; it holds
 //! whatever `T` it is given.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::{ArcSwap, Guard};
 
@@ -26,6 +26,11 @@ use crate::table::{Ipv6Key, Route, Table};
 /// ```
 pub struct Router<T = Table> {
     current: ArcSwap<T>,
+    /// Replaced tables that a reader still used when they were replaced: kept here
+    /// (a reference of our own) so that the reader's release never frees them, and
+    /// freed by the next [`replace`](Self::replace) that finds them unused, or
+    /// with the router. Only writers lock it.
+    retired: Mutex<Vec<Arc<T>>>,
 }
 
 impl<T> Router<T> {
@@ -33,6 +38,7 @@ impl<T> Router<T> {
     pub fn new(table: T) -> Self {
         Self {
             current: ArcSwap::from_pointee(table),
+            retired: Mutex::new(Vec::new()),
         }
     }
 
@@ -41,6 +47,7 @@ impl<T> Router<T> {
     pub fn from_arc(table: Arc<T>) -> Self {
         Self {
             current: ArcSwap::new(table),
+            retired: Mutex::new(Vec::new()),
         }
     }
 
@@ -63,37 +70,34 @@ impl<T> Router<T> {
     }
 
     /// Makes `table` current and frees the replaced one on the calling (writer's)
-    /// thread once the lookups still running on it finish, so that no reader ever
-    /// pays for freeing a table. Returns how many times it had to wait (yield) for
-    /// such lookups. A table that someone keeps through [`current`](Self::current)
-    /// is left to its last holder.
+    /// thread, so that no reader ever pays for freeing a table: when lookups still
+    /// run on it, the router keeps it and the next `replace` that finds it unused
+    /// (or dropping the router) frees it. Never waits. Returns how many replaced
+    /// tables are still in use (kept for a later `replace`): lookups running right
+    /// now, or references taken with [`current`](Self::current).
     ///
     /// ```
     /// use manageout::{PrefixMap, Router};
     /// let router = Router::new(PrefixMap::new([("2001:db8::/32".parse()?, 1)])?);
-    /// router.replace(PrefixMap::new([("2001:db8::/32".parse()?, 2)])?);
+    /// let kept = router.current();
+    /// assert_eq!(router.replace(PrefixMap::new([("2001:db8::/32".parse()?, 2)])?), 1);
     /// assert_eq!(router.load().lookup(0x2001_0db8_u128 << 96), Some(&2));
+    /// drop(kept);
+    /// assert_eq!(router.replace(PrefixMap::new([("2001:db8::/32".parse()?, 3)])?), 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn replace(&self, table: T) -> usize {
-        let mut old = self.swap(table);
-        let mut waits = 0;
-        // readers hold the old table only for the duration of a lookup (a `load`
-        // guard); kept `current()` references are long-lived: stop waiting for those
-        while waits < 10_000 {
-            match Arc::try_unwrap(old) {
-                Ok(table) => {
-                    drop(table);
-                    return waits;
-                }
-                Err(still_used) => {
-                    old = still_used;
-                    waits += 1;
-                    std::thread::yield_now();
-                }
+        let old = self.swap(table);
+        let mut retired = self.retired.lock().unwrap_or_else(PoisonError::into_inner);
+        retired.push(old);
+        let mut still_used = Vec::new();
+        for table in retired.drain(..) {
+            if let Err(table) = Arc::try_unwrap(table) {
+                still_used.push(table);
             }
         }
-        waits
+        *retired = still_used;
+        retired.len()
     }
 
     /// Makes a shared table current and returns the one it replaced.

@@ -22,15 +22,23 @@ fn table(generation: u16) -> Table {
     Table::new(&manageout::ValidFarm::new(Farm::new(vec![server, other])).unwrap())
 }
 
+/// Readers record the first and the latest generation they saw; the writer swaps
+/// until every reader has started and seen at least two tables, whatever the
+/// scheduling.
 #[test]
 fn readers_see_whole_tables_while_a_writer_swaps() {
+    const READERS: usize = 4;
     let router = Arc::new(Router::new(table(1)));
     let stop = Arc::new(AtomicBool::new(false));
-    let lookups = Arc::new(AtomicUsize::new(0));
+    let seen: Arc<Vec<(AtomicUsize, AtomicUsize)>> = Arc::new(
+        (0..READERS)
+            .map(|_| (AtomicUsize::new(0), AtomicUsize::new(0)))
+            .collect(),
+    );
     let addr: Ipv6Addr = "2131:0:0:1005::1".parse().unwrap();
-    let readers: Vec<_> = (0..4)
-        .map(|_| {
-            let (router, stop, lookups) = (router.clone(), stop.clone(), lookups.clone());
+    let readers: Vec<_> = (0..READERS)
+        .map(|r| {
+            let (router, stop, seen) = (router.clone(), stop.clone(), seen.clone());
             std::thread::spawn(move || {
                 let mut last_generation = 0u16;
                 while !stop.load(Ordering::Relaxed) {
@@ -46,21 +54,40 @@ fn readers_see_whole_tables_while_a_writer_swaps() {
                         "went back from {last_generation} to {generation}"
                     );
                     last_generation = generation;
-                    lookups.fetch_add(1, Ordering::Relaxed);
+                    let (first, latest) = &seen[r];
+                    let _ = first.compare_exchange(
+                        0,
+                        usize::from(generation),
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    );
+                    latest.store(usize::from(generation), Ordering::SeqCst);
                 }
             })
         })
         .collect();
-    for generation in 2..=500u16 {
+    let saw_two = |seen: &[(AtomicUsize, AtomicUsize)]| {
+        seen.iter().all(|(first, latest)| {
+            let first = first.load(Ordering::SeqCst);
+            first != 0 && latest.load(Ordering::SeqCst) > first
+        })
+    };
+    let mut generation = 1u16;
+    while generation < 500 || !saw_two(&seen) {
+        generation = generation
+            .checked_add(1)
+            .expect("readers ran within 65,535 swaps");
         let old = router.swap(table(generation));
         assert_eq!(old.servers()[0].name, format!("G{}", generation - 1));
+        if generation >= 500 {
+            std::thread::yield_now();
+        }
     }
     stop.store(true, Ordering::Relaxed);
     for r in readers {
         r.join().expect("a reader panicked");
     }
-    assert!(lookups.load(Ordering::Relaxed) > 0);
-    assert_eq!(router.current().servers()[0].name, "G500");
+    assert_eq!(router.current().servers()[0].name, format!("G{generation}"));
 }
 
 /// A table that records which thread drops it.
@@ -103,7 +130,9 @@ fn replace_frees_every_old_table_on_the_writer_never_on_a_reader() {
         }
         stop.store(true, Ordering::Relaxed);
     });
+    // the tables still in use when replaced are freed with the router
+    drop(router);
     let drops = drops.lock().unwrap();
-    assert_eq!(drops.len(), 500);
+    assert_eq!(drops.len(), 501);
     assert!(drops.iter().all(|t| *t == writer), "a reader freed a table");
 }
