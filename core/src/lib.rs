@@ -75,7 +75,7 @@ pub use model::{
     BigIp, EntryPoint, Farm, LoadBalancer, ManageOut, RouteKind, Server, ServerId, Service,
 };
 pub use router::Router;
-pub use table::{Ipv6Key, PrefixMap, Route, Table};
+pub use table::{Change, Ipv6Key, PrefixMap, Route, Table};
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]

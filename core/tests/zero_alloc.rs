@@ -5,8 +5,8 @@ use std::cell::Cell;
 use std::net::Ipv6Addr;
 
 use ipnet::Ipv6Net;
-use manageout::table::Layout;
-use manageout::{Farm, PrefixMap, Router, Table};
+use manageout::table::{IntPrefixMap, Layout};
+use manageout::{Change, Farm, PrefixMap, Router, Table};
 
 struct Counting;
 
@@ -68,8 +68,46 @@ fn prefix_map_lookups_allocate_nothing_in_either_layout() {
         })
         .collect();
     let q = queries();
-    for layout in [Layout::Ranges, Layout::Trie] {
-        let map = PrefixMap::with_layout(prefixes.iter().copied(), layout).unwrap();
+    // the changed maps too: a patched trie, positions moved by withdrawals
+    let changes: Vec<Change<u32>> = (0..300u32)
+        .map(|i| {
+            let net = Ipv6Addr::from((0x2131_u128 << 112) | (u128::from(i * 7) << 80) | (1 << 64));
+            if i % 3 == 0 {
+                Change::Withdraw(prefixes[i as usize * 5].0)
+            } else {
+                Change::Announce(Ipv6Net::new(net, 64).unwrap(), i)
+            }
+        })
+        .collect();
+    for (layout, applied) in [
+        (Layout::Ranges, false),
+        (Layout::Trie, false),
+        (Layout::Ranges, true),
+        (Layout::Trie, true),
+    ] {
+        let mut map = PrefixMap::with_layout(prefixes.iter().copied(), layout).unwrap();
+        let mut int =
+            IntPrefixMap::with_layout(prefixes.iter().map(|(p, v)| (*p, *v as i32)), layout)
+                .unwrap();
+        if applied {
+            map = map.apply(changes.iter().cloned()).unwrap();
+            int = int
+                .apply(changes.iter().map(|c| match c {
+                    Change::Announce(p, v) => Change::Announce(*p, *v as i32),
+                    other => Change::Withdraw(other.prefix()),
+                }))
+                .unwrap();
+        }
+        let mut ints = vec![0i32; q.len()];
+        let n = allocations_during(|| {
+            let hits: i64 = q.iter().map(|a| i64::from(int.lookup(*a))).sum();
+            std::hint::black_box(hits);
+            int.lookup_batch(&q, &mut ints).unwrap();
+        });
+        assert_eq!(
+            n, 0,
+            "{layout:?} (applied: {applied}) IntPrefixMap lookups allocated"
+        );
         let mut out = vec![None; q.len()];
         let mut idx = vec![0u32; q.len()];
         let n = allocations_during(|| {
@@ -83,7 +121,7 @@ fn prefix_map_lookups_allocate_nothing_in_either_layout() {
             map.lookup_batch(&q, &mut out).unwrap();
             map.lookup_batch_indices(&q, &mut idx).unwrap();
         });
-        assert_eq!(n, 0, "{layout:?} lookups allocated");
+        assert_eq!(n, 0, "{layout:?} (applied: {applied}) lookups allocated");
     }
 }
 

@@ -15,8 +15,7 @@ use crate::error::Error;
 /// further read, and a table with few distinct values (ports, next hops) is smaller
 /// than a [`PrefixMap`] of the same prefixes.
 ///
-/// Cost: as [`PrefixMap`] for lookups (fewer ranges, so never more nodes); it keeps
-/// the lookup structure only, not the entries.
+/// Cost: as [`PrefixMap`] for lookups (fewer ranges, so never more nodes).
 ///
 /// ```
 /// use manageout::table::IntPrefixMap;
@@ -31,8 +30,12 @@ use crate::error::Error;
 /// ```
 #[derive(Clone)]
 pub struct IntPrefixMap {
-    len: usize,
-    index: Index,
+    /// The prefixes and values, sorted by network then length (what
+    /// [`apply`](Self::apply) patches the index from).
+    pub(super) prefixes: Box<[(Ipv6Net, i32)]>,
+    pub(super) index: Index,
+    /// The layout asked for, which [`apply`](Self::apply) keeps.
+    pub(super) layout: Layout,
 }
 
 impl IntPrefixMap {
@@ -66,21 +69,11 @@ impl IntPrefixMap {
         if let Some((prefix, value)) = bad {
             return Err(Error::ValueOutOfRange { prefix, value });
         }
-        // each range's value instead of its entry; values are 0..=i32::MAX, so
-        // never NONE, which stays the answer of ranges no prefix covers
-        let mut by_value: Vec<(u128, u32)> = Vec::with_capacity(ranges.len());
-        for (start, entry) in ranges {
-            let value = entries
-                .get(entry as usize)
-                .and_then(|(_, v)| u32::try_from(*v).ok())
-                .unwrap_or(NONE);
-            if by_value.last().is_none_or(|&(_, last)| last != value) {
-                by_value.push((start, value));
-            }
-        }
+        let index = Index::build(&by_value(&entries, ranges), layout);
         Ok(Self {
-            len: entries.len(),
-            index: Index::build(&by_value, layout),
+            prefixes: entries,
+            index,
+            layout,
         })
     }
 
@@ -110,20 +103,45 @@ impl IntPrefixMap {
         self.index.layout()
     }
 
-    /// Bytes held by the lookup structure (counted, not estimated).
+    /// Bytes held by the lookup structure and the prefixes (counted, not
+    /// estimated).
     pub fn memory_bytes(&self) -> usize {
-        self.index.memory_bytes() + size_of::<Self>()
+        self.index.memory_bytes()
+            + self.prefixes.len() * size_of::<(Ipv6Net, i32)>()
+            + size_of::<Self>()
+    }
+
+    /// The prefixes and values, sorted by network then length, duplicates removed.
+    pub fn entries(&self) -> &[(Ipv6Net, i32)] {
+        &self.prefixes
     }
 
     /// The number of distinct prefixes.
     pub fn len(&self) -> usize {
-        self.len
+        self.prefixes.len()
     }
 
     /// Whether the map has no prefixes.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.prefixes.is_empty()
     }
+}
+
+/// The ranges of `entries` (entry positions) with each range's value instead
+/// (adjacent ranges with the same value merged); values are 0..=i32::MAX, so never
+/// NONE, which stays the answer of ranges no prefix covers.
+pub(super) fn by_value(entries: &[(Ipv6Net, i32)], ranges: Vec<(u128, u32)>) -> Vec<(u128, u32)> {
+    let mut out: Vec<(u128, u32)> = Vec::with_capacity(ranges.len());
+    for (start, entry) in ranges {
+        let value = entries
+            .get(entry as usize)
+            .and_then(|(_, v)| u32::try_from(*v).ok())
+            .unwrap_or(NONE);
+        if out.last().is_none_or(|&(_, last)| last != value) {
+            out.push((start, value));
+        }
+    }
+    out
 }
 
 /// A found value as the answer: NONE (no prefix) is -1.
@@ -135,7 +153,7 @@ fn answer(found: u32) -> i32 {
 impl std::fmt::Debug for IntPrefixMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IntPrefixMap")
-            .field("len", &self.len)
+            .field("len", &self.len())
             .field("layout", &self.layout())
             .finish()
     }

@@ -9,6 +9,7 @@
 //! farm (it takes the proof that one was checked), allocate or lock on lookup, or
 //! know any output format.
 
+mod apply;
 mod cpu;
 mod farm;
 mod flatten;
@@ -26,6 +27,7 @@ use flatten::{NONE, flatten};
 use ranges::Ranges;
 use trie::Trie;
 
+pub use apply::Change;
 pub use farm::{Route, Table};
 pub use int::IntPrefixMap;
 
@@ -190,8 +192,14 @@ impl Index {
 /// ```
 #[derive(Clone)]
 pub struct PrefixMap<V> {
+    /// The entries, each at the position its ranges name.
     entries: Box<[(Ipv6Net, V)]>,
+    /// The positions in prefix order, when the entries are not (after
+    /// [`apply`](Self::apply)); `None` when they are sorted.
+    order: Option<Box<[u32]>>,
     index: Index,
+    /// The layout asked for, which [`apply`](Self::apply) keeps.
+    layout: Layout,
 }
 
 impl<V> PrefixMap<V> {
@@ -208,7 +216,9 @@ impl<V> PrefixMap<V> {
     pub fn empty() -> Self {
         Self {
             entries: Box::new([]),
+            order: None,
             index: Index::Ranges(Ranges::new(&flatten(&[]))),
+            layout: Layout::Auto,
         }
     }
 
@@ -226,7 +236,12 @@ impl<V> PrefixMap<V> {
     {
         let (entries, ranges) = canonical(prefixes)?;
         let index = Index::build(&ranges, layout);
-        Ok(Self { entries, index })
+        Ok(Self {
+            entries,
+            order: None,
+            index,
+            layout,
+        })
     }
 
     #[inline]
@@ -384,7 +399,11 @@ impl<V> PrefixMap<V> {
         Ok(())
     }
 
-    /// The prefixes and values, sorted by network then length, duplicates removed.
+    /// The prefixes and values, duplicates removed, each at the position
+    /// [`lookup_index`](Self::lookup_index) answers: sorted by network then length in
+    /// a map from [`new`](Self::new); after [`apply`](Self::apply) a prefix keeps
+    /// its position, new ones take freed positions or come last (and when fewer
+    /// come than go, the last entries fill the gaps).
     pub fn entries(&self) -> &[(Ipv6Net, V)] {
         &self.entries
     }
@@ -408,6 +427,7 @@ impl<V> PrefixMap<V> {
     pub fn memory_bytes(&self) -> usize {
         self.index.memory_bytes()
             + self.entries.len() * size_of::<(Ipv6Net, V)>()
+            + self.order.as_ref().map_or(0, |o| o.len() * 4)
             + size_of::<Self>()
     }
 }

@@ -9,7 +9,7 @@
 //! compiled for `popcnt` when the CPU has it (checked once, at build: [`cpu`](super::cpu)).
 
 use super::cpu::{has_popcnt, prefetch};
-use super::flatten::NONE;
+use super::flatten::{Lengths, NONE, Sorted, block_ranges, host_mask};
 
 const DIRECT_BITS: u32 = 20;
 const STRIDE: u32 = 7;
@@ -37,6 +37,8 @@ pub(crate) struct Trie {
     popcnt: bool,
     direct: Box<[u32]>,
     arena: Box<[u32]>,
+    /// Words of `arena` no entry reaches any more (left by [`Trie::patch`]).
+    garbage: usize,
 }
 
 /// Two 32-bit words, low first, as one.
@@ -61,6 +63,9 @@ const fn leaf_value(e: u32) -> u32 {
     if v == LEAF_NONE { NONE } else { v }
 }
 
+/// The most direct slots [`Trie::patch`] rebuilds one by one (those of a /8).
+const PATCH_SLOTS: usize = 1 << 12;
+
 /// Lookups a batch walks in lockstep.
 const LANES: usize = 32;
 
@@ -74,9 +79,10 @@ impl Trie {
     /// Builds the trie from flattened ranges (see [`flatten`]); entries must be
     /// below `2^31 - 1`.
     pub(crate) fn new(ranges: &[(u128, u32)]) -> Self {
+        let mut arena = Vec::new();
         let mut b = Builder {
             ranges,
-            arena: Vec::new(),
+            arena: &mut arena,
         };
         let width = 1u128 << (128 - DIRECT_BITS);
         let slots = 1usize << DIRECT_BITS;
@@ -103,7 +109,8 @@ impl Trie {
         Self {
             popcnt: has_popcnt(),
             direct: direct.into_boxed_slice(),
-            arena: b.arena.into_boxed_slice(),
+            arena: arena.into_boxed_slice(),
+            garbage: 0,
         }
     }
 
@@ -249,12 +256,261 @@ impl Trie {
     }
 }
 
-struct Builder<'r> {
-    ranges: &'r [(u128, u32)],
-    arena: Vec<u32>,
+/// The incremental update: [`Trie::patch`] copies the arrays, rebuilds only the
+/// blocks that changed prefixes lie in, and path-copies the nodes above them.
+impl Trie {
+    /// The trie of `set` (the next version of the set this trie was built from),
+    /// given `dirty`: every prefix whose presence or answer differs between the two,
+    /// sorted by network then length. Answers outside the dirty prefixes' address
+    /// ranges are the same in both sets, so only the blocks that hold a dirty prefix
+    /// are rebuilt, from `set`: the smallest node block around each prefix (at most
+    /// 128 times its size), and above it one node per level, decoded, changed in one
+    /// slot and written anew. The replaced nodes stay in the arena as garbage until
+    /// they outweigh the live ones; then the live nodes are copied into a new arena.
+    /// Costs a copy of the arrays (`memcpy`) and, per dirty prefix, `O(k log k)` for
+    /// the `k` prefixes in its block plus one node per level. `None` when the dirty
+    /// prefixes cover more than [`PATCH_SLOTS`] direct slots (a /7 or shorter, or
+    /// many /8s): rebuilding the whole trie is cheaper then.
+    pub(crate) fn patch(&self, set: &impl Sorted, dirty: &[(u128, u8)]) -> Option<Self> {
+        let covered: usize = dirty
+            .iter()
+            .filter(|d| u32::from(d.1) <= DIRECT_BITS)
+            .map(|d| 1usize << (DIRECT_BITS - u32::from(d.1)))
+            .sum();
+        if covered > PATCH_SLOTS {
+            return None;
+        }
+        let lengths = Lengths::of(set);
+        let mut arena = self.arena.to_vec();
+        let mut direct = self.direct.to_vec();
+        let mut p = Patch {
+            set,
+            lengths: &lengths,
+            arena: &mut arena,
+            garbage: self.garbage,
+        };
+        let width_bits = 128 - DIRECT_BITS;
+        let mut i = 0;
+        while i < dirty.len() {
+            let (net, len) = dirty[i];
+            let first = direct_index(net);
+            // the direct slots the group covers: all of a short prefix's, else one
+            let last_slot = if u32::from(len) <= DIRECT_BITS {
+                first + (1usize << (DIRECT_BITS - u32::from(len))) - 1
+            } else {
+                first
+            };
+            let end = dirty[i..]
+                .iter()
+                .position(|d| direct_index(d.0) > last_slot)
+                .map_or(dirty.len(), |n| i + n);
+            if u32::from(len) <= DIRECT_BITS {
+                for (slot, e) in direct
+                    .iter_mut()
+                    .enumerate()
+                    .take(last_slot + 1)
+                    .skip(first)
+                {
+                    p.garbage += p.words(*e);
+                    *e = p.rebuild((slot as u128) << width_bits, DIRECT_BITS);
+                }
+            } else {
+                direct[first] = p.update(
+                    direct[first],
+                    (first as u128) << width_bits,
+                    DIRECT_BITS,
+                    &dirty[i..end],
+                );
+            }
+            i = end;
+        }
+        let garbage = p.garbage;
+        let mut trie = Self {
+            popcnt: self.popcnt,
+            direct: direct.into_boxed_slice(),
+            arena: arena.into_boxed_slice(),
+            garbage,
+        };
+        if 2 * trie.garbage > trie.arena.len() {
+            trie.compact();
+        }
+        Some(trie)
+    }
+
+    /// Copies the live nodes into a new arena, leaving the garbage behind.
+    fn compact(&mut self) {
+        let mut arena = Vec::with_capacity(self.arena.len() - self.garbage);
+        for e in self.direct.iter_mut() {
+            *e = copy_subtree(&self.arena, *e, &mut arena);
+        }
+        self.arena = arena.into_boxed_slice();
+        self.garbage = 0;
+    }
 }
 
-impl Builder<'_> {
+/// The node at `node`'s bitmap (low half, high half) and number of entries.
+fn header(arena: &[u32], node: usize) -> (u64, u64, usize) {
+    match arena.get(node..node + HEADER) {
+        Some(&[a, b, c, d]) => {
+            let (lo, hi) = (pair(a, b), pair(c, d));
+            (lo, hi, (lo.count_ones() + hi.count_ones()) as usize)
+        }
+        _ => (1, 0, 0),
+    }
+}
+
+/// Copies the subtree of entry `e` from `from` to the end of `to`; returns its new
+/// entry.
+fn copy_subtree(from: &[u32], e: u32, to: &mut Vec<u32>) -> u32 {
+    if e & LEAF != 0 {
+        return e;
+    }
+    let node = e as usize;
+    let (_, _, count) = header(from, node);
+    let at = to.len();
+    to.extend_from_slice(&from[node..node + HEADER + count]);
+    for k in 0..count {
+        let child = from[node + HEADER + k];
+        if child & LEAF == 0 {
+            let moved = copy_subtree(from, child, to);
+            to[at + HEADER + k] = moved;
+        }
+    }
+    at as u32
+}
+
+/// The state of one [`Trie::patch`]: the new arena (the old one, then the nodes
+/// written since) and its garbage count.
+struct Patch<'s, 'a, S> {
+    set: &'s S,
+    lengths: &'s Lengths,
+    arena: &'a mut Vec<u32>,
+    garbage: usize,
+}
+
+impl<S: Sorted> Patch<'_, '_, S> {
+    /// The arena words of the subtree of entry `e`.
+    fn words(&self, e: u32) -> usize {
+        if e & LEAF != 0 {
+            return 0;
+        }
+        let node = e as usize;
+        let (_, _, count) = header(self.arena, node);
+        let mut n = HEADER + count;
+        for k in 0..count {
+            n += self.words(self.arena[node + HEADER + k]);
+        }
+        n
+    }
+
+    /// The entry for the block at `base`, `depth` built from the set.
+    fn rebuild(&mut self, base: u128, depth: u32) -> u32 {
+        let ranges = block_ranges(self.set, self.lengths, base, depth);
+        Builder {
+            ranges: &ranges,
+            arena: self.arena,
+        }
+        .entry(base, depth)
+    }
+
+    /// The new entry for the block at `base`, `depth`, whose old entry is `old`,
+    /// holding the dirty prefixes `dirty` (all of them inside the block and at
+    /// least `depth` long). A block with a dirty prefix covering a whole slot (or
+    /// more), or that was one answer, is rebuilt; otherwise the node is decoded, its
+    /// dirty slots updated one level down, and it is written anew.
+    fn update(&mut self, old: u32, base: u128, depth: u32, dirty: &[(u128, u8)]) -> u32 {
+        if old & LEAF != 0
+            || depth + STRIDE > 128
+            || dirty.iter().any(|d| u32::from(d.1) < depth + STRIDE)
+        {
+            self.garbage += self.words(old);
+            return self.rebuild(base, depth);
+        }
+        let node = old as usize;
+        let (lo, hi, count) = header(self.arena, node);
+        // the node's slots, decoded
+        let mut slots = [0u32; SLOTS as usize];
+        let mut k = 0;
+        for (s, slot) in slots.iter_mut().enumerate() {
+            let starts = if s < 64 {
+                (lo >> s) & 1
+            } else {
+                (hi >> (s - 64)) & 1
+            };
+            if starts == 1 {
+                k += 1;
+            }
+            *slot = self.arena[node + HEADER + k - 1];
+        }
+        let shift = 128 - depth - STRIDE;
+        let slot_of = |net: u128| ((net - base) >> shift) as usize;
+        let mut i = 0;
+        while i < dirty.len() {
+            let s = slot_of(dirty[i].0);
+            let end = dirty[i..]
+                .iter()
+                .position(|d| slot_of(d.0) != s)
+                .map_or(dirty.len(), |n| i + n);
+            let slot_base = base + ((s as u128) << shift);
+            slots[s] = self.update(slots[s], slot_base, depth + STRIDE, &dirty[i..end]);
+            i = end;
+        }
+        self.garbage += HEADER + count;
+        self.write(&slots)
+    }
+
+    /// Writes a node with these slots (runs of equal answers merged, each child a
+    /// run of its own) and returns its entry, or the answer when all slots have it.
+    fn write(&mut self, slots: &[u32; SLOTS as usize]) -> u32 {
+        if slots.iter().all(|&e| e == slots[0] && e & LEAF != 0) {
+            return slots[0];
+        }
+        let mut runs = [0u64; 2];
+        let mut entries = Vec::with_capacity(SLOTS as usize);
+        let mut last_leaf = None;
+        for (s, &e) in slots.iter().enumerate() {
+            let starts = if e & LEAF == 0 {
+                last_leaf = None;
+                true
+            } else if last_leaf != Some(e) {
+                last_leaf = Some(e);
+                true
+            } else {
+                false
+            };
+            if starts {
+                runs[s / 64] |= 1 << (s % 64);
+                entries.push(e);
+            }
+        }
+        let at = self.arena.len();
+        for w in runs {
+            self.arena.extend_from_slice(&[w as u32, (w >> 32) as u32]);
+        }
+        self.arena.extend_from_slice(&entries);
+        at as u32
+    }
+}
+
+struct Builder<'r, 'a> {
+    ranges: &'r [(u128, u32)],
+    arena: &'a mut Vec<u32>,
+}
+
+impl Builder<'_, '_> {
+    /// The entry for the block of `2^(128 - depth)` addresses at `base`: the answer
+    /// when one range holds it all, else a node built for it.
+    fn entry(&mut self, base: u128, depth: u32) -> u32 {
+        let ranges = self.ranges;
+        let last = base | host_mask(depth as u8);
+        // the range holding `base`, and whether another starts inside the block
+        let j = ranges.partition_point(|r| r.0 <= base).saturating_sub(1);
+        match ranges.get(j + 1) {
+            Some(next) if next.0 <= last => self.node(base, depth, j),
+            _ => leaf(ranges.get(j).map_or(NONE, |r| r.1)),
+        }
+    }
+
     /// Builds the node for the block starting at `base` at `depth` bits, where range
     /// `j` holds `base`, then its children after it; returns its offset.
     fn node(&mut self, base: u128, depth: u32, mut j: usize) -> u32 {
