@@ -83,6 +83,20 @@ typedef struct mo_prefix {
   uint32_t value;
 } mo_prefix;
 
+// One change for `mo_prefix_map_apply`: a prefix (as in `mo_prefix`) announced
+// with a value (`withdraw` 0) or withdrawn (`withdraw` 1; `value` is ignored).
+typedef struct mo_change {
+  // The network address, network byte order.
+  uint8_t addr[16];
+  // The prefix length, 0 to 128.
+  uint8_t len;
+  // 0: announce (add the prefix or replace its value); 1: withdraw (remove it;
+  // nothing happens when the map does not hold it).
+  uint8_t withdraw;
+  // The value of an announced prefix, 0 to INT32_MAX.
+  uint32_t value;
+} mo_change;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -142,6 +156,23 @@ const char *mo_version(void);
 enum mo_result mo_prefix_map_new(const struct mo_prefix *prefixes,
                                  size_t n,
                                  const struct mo_prefix_map **out);
+
+// Builds the next map: `m` with `n` changes applied in order (the last change of a
+// prefix wins), rebuilding only the parts of the lookup structure the changes
+// touch, so that its cost grows with the changes, not the table. `m` is unchanged:
+// threads still looking it up go on; swap the new map in for them (an atomic
+// pointer of your own) and free each map with `mo_prefix_map_free`. Errors, with
+// nothing applied: `MO_ERR_NULL`, `MO_ERR_INVALID_PREFIX` (as in
+// `mo_prefix_map_new`), `MO_ERR_INVALID_VALUE` (a value above INT32_MAX, a
+// `withdraw` other than 0 or 1, more than 16,777,216 changes or prefixes).
+//
+// # Safety
+// `m` is NULL or a live map; `changes` is NULL or `n` readable entries; `out` is
+// NULL or writable.
+enum mo_result mo_prefix_map_apply(const struct mo_prefix_map *m,
+                                   const struct mo_change *changes,
+                                   size_t n,
+                                   const struct mo_prefix_map **out);
 
 // The value of the longest prefix holding `addr`, or -1 (also for NULL).
 //

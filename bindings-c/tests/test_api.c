@@ -297,6 +297,64 @@ static void test_prefix_map(void) {
   mo_prefix_map_free(bad);
 }
 
+/* mo_prefix_map_apply: the next map; the old one answers as before */
+static void test_prefix_map_apply(void) {
+  mo_prefix p[1];
+  memset(p, 0, sizeof p);
+  addr("2001:db8::", p[0].addr);
+  p[0].len = 32;
+  p[0].value = 7;
+  const mo_prefix_map *m = NULL;
+  CHECK(mo_prefix_map_new(p, 1, &m) == MO_OK);
+  mo_change c[3];
+  memset(c, 0, sizeof c);
+  addr("2001:db8:1::", c[0].addr); /* announce a /48 inside */
+  c[0].len = 48;
+  c[0].value = 9;
+  addr("2001:db8::", c[1].addr); /* withdraw the /32 */
+  c[1].len = 32;
+  c[1].withdraw = 1;
+  addr("2001:db8:2::", c[2].addr); /* withdraw what is not there: nothing */
+  c[2].len = 48;
+  c[2].withdraw = 1;
+  const mo_prefix_map *next = NULL;
+  CHECK(mo_prefix_map_apply(m, c, 3, &next) == MO_OK);
+  CHECK(next != NULL && next != m);
+  CHECK(mo_prefix_map_len(next) == 1);
+  uint8_t a[32];
+  addr("2001:db8:1::1", a);
+  addr("2001:db8:2::1", a + 16);
+  int32_t out[2];
+  mo_prefix_map_lookup_batch(next, a, 2, out);
+  CHECK(out[0] == 9 && out[1] == -1);
+  mo_prefix_map_lookup_batch(m, a, 2, out);
+  CHECK(out[0] == 7 && out[1] == 7);
+
+  /* refused, with nothing applied and nothing written */
+  const mo_prefix_map *bad = NULL;
+  c[0].withdraw = 2;
+  CHECK(mo_prefix_map_apply(m, c, 1, &bad) == MO_ERR_INVALID_VALUE);
+  char *e = last_error();
+  CHECK(strstr(e, "withdraw is 2") != NULL);
+  free(e);
+  c[0].withdraw = 0;
+  c[0].len = 16; /* host bits */
+  CHECK(mo_prefix_map_apply(m, c, 1, &bad) == MO_ERR_INVALID_PREFIX);
+  c[0].len = 48;
+  c[0].value = 0x80000000u;
+  CHECK(mo_prefix_map_apply(m, c, 1, &bad) == MO_ERR_INVALID_VALUE);
+  CHECK(mo_prefix_map_apply(m, c, SIZE_MAX, &bad) == MO_ERR_INVALID_VALUE);
+  CHECK(bad == NULL);
+  CHECK(mo_prefix_map_apply(NULL, c, 1, &bad) == MO_ERR_NULL);
+  CHECK(mo_prefix_map_apply(m, NULL, 1, &bad) == MO_ERR_NULL);
+  CHECK(mo_prefix_map_apply(m, c, 1, NULL) == MO_ERR_NULL);
+  CHECK(mo_prefix_map_apply(m, NULL, 0, &bad) == MO_OK); /* no changes: a copy */
+  CHECK(mo_prefix_map_lookup(bad, a) == 7);
+  mo_prefix_map_free(bad);
+  mo_prefix_map_free(next);
+  mo_prefix_map_free(m);
+}
+
 /* Table B lists the servers in the other order: for a client of 2131:0:0:1000::/59
  * table A answers (0, 2131::101) and table B (1, 2131::101); for 1020::/59 A says
  * (1, 2131::201) and B (0, 2131::201). A reader must never see a mix. */
@@ -412,6 +470,7 @@ int main(int argc, char **argv) {
   test_nulls();
   test_batch_of_a_million_matches_single_lookups();
   test_prefix_map();
+  test_prefix_map_apply();
   test_reload_under_concurrent_lookups(swaps);
   printf("c: %d passed, %d failed\n", passed, failed);
   return failed != 0;
