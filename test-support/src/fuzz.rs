@@ -10,8 +10,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use ip_network_table::IpNetworkTable;
 use ipnet::Ipv6Net;
 use manageout::render::{self, Options, Target};
-use manageout::table::Layout;
-use manageout::{Farm, FarmReport, PrefixMap, Source, Table, audit, explain, import};
+use manageout::table::{IntPrefixMap, Layout};
+use manageout::{Change, Farm, FarmReport, PrefixMap, Source, Table, audit, explain, import};
 
 /// Every diagnostic's location lies inside the text it points into, and the
 /// renderer copes with it.
@@ -112,7 +112,7 @@ impl<'a> Arbitrary<'a> for DiffCase {
 
 /// `prefix_map_diff`: a `PrefixMap` (the range forms always, the trie for one input
 /// in four) answers exactly as `ip_network_table` does, for single and batch lookups, where the last value
-/// wins for a repeated prefix.
+/// wins for a repeated prefix; so do maps after `apply` (see [`applied_maps_agree`]).
 pub fn prefix_map_diff(data: &[u8]) {
     let Ok(case) = DiffCase::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
@@ -143,6 +143,77 @@ pub fn prefix_map_diff(data: &[u8]) {
                 Ipv6Addr::from(*q)
             );
             assert_eq!(*b, want, "{layout:?} batch {}", Ipv6Addr::from(*q));
+        }
+    }
+    applied_maps_agree(&case, layouts);
+}
+
+/// The incremental path of `prefix_map_diff`: the first half of the prefixes built,
+/// then the second half applied as one batch (announced, or withdrawn when the
+/// value is a multiple of 3) with a withdrawal of every first-half prefix whose
+/// value is a multiple of 5; the `PrefixMap` and the `IntPrefixMap` answer as
+/// `ip_network_table` holding the resulting set.
+fn applied_maps_agree(case: &DiffCase, layouts: &[Layout]) {
+    let (start, rest) = case.prefixes.split_at(case.prefixes.len() / 2);
+    let mut changes: Vec<Change<u32>> = rest
+        .iter()
+        .map(|&(p, v)| {
+            if v % 3 == 0 {
+                Change::Withdraw(p)
+            } else {
+                Change::Announce(p, v)
+            }
+        })
+        .collect();
+    changes.extend(
+        start
+            .iter()
+            .filter(|(_, v)| v % 5 == 0)
+            .map(|(p, _)| Change::Withdraw(*p)),
+    );
+    let mut set: std::collections::BTreeMap<Ipv6Net, u32> = start.iter().copied().collect();
+    for c in &changes {
+        match c {
+            Change::Announce(p, v) => {
+                set.insert(*p, *v);
+            }
+            other => {
+                set.remove(&other.prefix());
+            }
+        }
+    }
+    let mut reference = IpNetworkTable::new();
+    for (net, v) in &set {
+        let n = ip_network::Ipv6Network::new(net.network(), net.prefix_len())
+            .expect("a truncated prefix");
+        reference.insert(n, *v);
+    }
+    let as_int = |c: &Change<u32>| match c {
+        Change::Announce(p, v) => Change::Announce(*p, *v as i32),
+        other => Change::Withdraw(other.prefix()),
+    };
+    for &layout in layouts {
+        let map = PrefixMap::with_layout(start.iter().copied(), layout)
+            .and_then(|m| m.apply(changes.iter().cloned()))
+            .expect("truncated prefixes are accepted");
+        let int = IntPrefixMap::with_layout(start.iter().map(|(p, v)| (*p, *v as i32)), layout)
+            .and_then(|m| m.apply(changes.iter().map(as_int)))
+            .expect("values below 1000 are accepted");
+        assert_eq!(map.len(), set.len());
+        for q in &case.queries {
+            let want = reference.longest_match(Ipv6Addr::from(*q)).map(|(_, v)| v);
+            assert_eq!(
+                map.lookup(*q),
+                want,
+                "{layout:?} applied {}",
+                Ipv6Addr::from(*q)
+            );
+            assert_eq!(
+                int.lookup(*q),
+                want.map_or(-1, |v| *v as i32),
+                "{layout:?} applied int {}",
+                Ipv6Addr::from(*q)
+            );
         }
     }
 }
