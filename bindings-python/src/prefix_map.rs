@@ -1,6 +1,7 @@
 //! `manageout.PrefixMap`: a generic IPv6 prefix -> int map (core's
 //! `IntPrefixMap`).
 
+use manageout::Change;
 use manageout::table::IntPrefixMap;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -30,20 +31,7 @@ impl PrefixMap {
                         type_name(&item)
                     ))
                 })?;
-            let value: i64 = value.extract().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "PrefixMap(): the value of items[{i}] must be an int, not {}",
-                    type_name(&value)
-                ))
-            })?;
-            let value = i32::try_from(value)
-                .ok()
-                .filter(|v| *v >= 0)
-                .ok_or_else(|| {
-                    PyValueError::new_err(format!(
-                        "PrefixMap(): the value {value} of items[{i}] is outside 0..2**31-1"
-                    ))
-                })?;
+            let value = value_of(&value, &format!("PrefixMap(): the value of items[{i}]"))?;
             pairs.push((
                 prefix_of(&prefix, &format!("PrefixMap(): items[{i}]"))?,
                 value,
@@ -81,7 +69,50 @@ impl PrefixMap {
         Ok(PyList::new(py, out)?.into_any())
     }
 
+    /// The next map: this one with the changes applied in order (the last change of
+    /// a prefix wins), each a (prefix, int) pair to announce or (prefix, None) to
+    /// withdraw. Only the parts of the lookup structure the changes touch are
+    /// rebuilt; this map is unchanged. Raises like PrefixMap(), applying nothing.
+    fn apply(&self, changes: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let mut list = Vec::new();
+        for (i, item) in changes.try_iter()?.enumerate() {
+            let item = item?;
+            let (prefix, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+                item.extract().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "apply(): changes[{i}] must be a (prefix, int or None) pair, not {}",
+                        type_name(&item)
+                    ))
+                })?;
+            let prefix = prefix_of(&prefix, &format!("apply(): changes[{i}]"))?;
+            list.push(if value.is_none() {
+                Change::Withdraw(prefix)
+            } else {
+                Change::Announce(
+                    prefix,
+                    value_of(&value, &format!("apply(): the value of changes[{i}]"))?,
+                )
+            });
+        }
+        let map = self
+            .map
+            .apply(list)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(Self { map })
+    }
+
     fn __len__(&self) -> usize {
         self.map.len()
     }
+}
+
+/// A map value: an int in 0..2**31-1 (`what` names it in the error).
+fn value_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i32> {
+    let v: i64 = value.extract().map_err(|_| {
+        PyTypeError::new_err(format!("{what} must be an int, not {}", type_name(value)))
+    })?;
+    i32::try_from(v)
+        .ok()
+        .filter(|v| *v >= 0)
+        .ok_or_else(|| PyValueError::new_err(format!("{what} is {v}, outside 0..2**31-1")))
 }

@@ -281,6 +281,24 @@ def test_prefix_map_basics_and_errors() -> None:
         manageout.PrefixMap([("2001:db8::/32",)])  # type: ignore[list-item]
 
 
+def test_prefix_map_apply_builds_the_next_map_and_leaves_this_one() -> None:
+    pm = manageout.PrefixMap([("2001:db8::/32", 7)])
+    nxt = pm.apply([("2001:db8:1::/48", 9), (ipaddress.IPv6Network("2001:db8::/32"), None), ("2001:db8:2::/48", None)])
+    assert (len(pm), len(nxt)) == (1, 1)
+    assert nxt.lookup("2001:db8:1::1") == 9
+    assert nxt.lookup("2001:db8:5::1") is None
+    assert pm.lookup("2001:db8:5::1") == 7  # unchanged
+    assert pm.apply([("2001:db8::/32", 1), ("2001:db8::/32", 3)]).lookup("2001:db8::1") == 3  # the last change wins
+    with pytest.raises(ValueError, match="host bits"):
+        pm.apply([("2001:db8:1::/48", 1), ("2001:db8::1/32", None)])
+    with pytest.raises(ValueError, match=r"changes\[0\] is -1, outside"):
+        pm.apply([("2001:db8::/32", -1)])
+    with pytest.raises(TypeError, match=r"changes\[0\] must be a \(prefix, int or None\) pair"):
+        pm.apply([("2001:db8::/32",)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="must be an int, not str"):
+        pm.apply([("2001:db8::/32", "7")])  # type: ignore[list-item]
+
+
 def test_lookups_from_many_threads_agree() -> None:
     table = manageout.Farm.from_file(FIXED).table()
     rng = random.Random(7)
@@ -330,6 +348,35 @@ def test_prefix_map_agrees_with_a_pure_python_oracle(
         assert pm.lookup(a) == oracle(prefixes, a)
     packed = b"".join(a.packed for a in probes)
     assert list(pm.lookup_many(packed)) == [(-1 if (v := oracle(prefixes, a)) is None else v) for a in probes]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(networks, st.integers(0, 5)), max_size=30),
+    st.lists(st.lists(st.tuples(networks, st.one_of(st.none(), st.integers(0, 5))), max_size=15), max_size=4),
+    st.lists(st.integers(0, 2**128 - 1), max_size=20),
+)
+def test_applied_prefix_maps_agree_with_a_pure_python_oracle(
+    start: list[tuple[ipaddress.IPv6Network, int]],
+    batches: list[list[tuple[ipaddress.IPv6Network, int | None]]],
+    extra: list[int],
+) -> None:
+    pm = manageout.PrefixMap(start)
+    held = dict(start)
+    for batch in batches:
+        pm = pm.apply(batch)
+        for net, v in batch:
+            if v is None:
+                held.pop(net, None)
+            else:
+                held[net] = v
+        now = list(held.items())
+        probes = [ipaddress.IPv6Address(x) for x in extra]
+        for net, _ in now + [(n, 0) for n, _ in batch]:
+            probes += [net.network_address, net.broadcast_address]
+        assert len(pm) == len(held)
+        packed = b"".join(a.packed for a in probes)
+        assert list(pm.lookup_many(packed)) == [(-1 if (v := oracle(now, a)) is None else v) for a in probes]
 
 
 def test_aggregate_and_covering_as_the_corporate_routes_need_them() -> None:

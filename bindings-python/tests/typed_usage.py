@@ -26,6 +26,7 @@ def next_hop(farm_path: str, client: str) -> ipaddress.IPv6Address | None:
 
 pm = manageout.PrefixMap([("2001:db8::/32", 7)])
 value: int | None = pm.lookup("2001:db8::1")
+pm = pm.apply([("2001:db8:1::/48", 9), ("2001:db8::/32", None)])
 config: str = manageout.Farm.from_file("examples/seed-fixed.toml").render("tmsh")
 info = manageout.explain("2001:db8::1")
 entries = manageout.import_daserver("ClientIPv6Prefix : 2131:0:0:1000::/59\n", addresses=["2131::101"])
