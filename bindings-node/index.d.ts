@@ -179,6 +179,14 @@ export declare class PrefixMap {
   lookup(address: string | Uint8Array): number | null
   /** Values (-1 for none) for packed 16-byte addresses. */
   lookupMany(addresses: Uint8Array): Int32Array
+  /**
+   * The next map: this one with the changes applied in order (the last change of
+   * a prefix wins), each `[prefix, value]` to announce or `[prefix, null]` to
+   * withdraw. Only the parts of the lookup structure the changes touch are
+   * rebuilt; this map is unchanged. Throws like the constructor, applying
+   * nothing.
+   */
+  apply(changes: Iterable<[string, number | null]>): PrefixMap
   /** The number of distinct prefixes. */
   get size(): number
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use manageout::Change;
 use manageout::table::IntPrefixMap;
 use napi::Env;
 use napi::bindgen_prelude::*;
@@ -38,33 +39,16 @@ impl PrefixMap {
                     format!("new PrefixMap(): entries[{i}] must be a [prefix: string, value: number] pair"),
                 )
             })?;
-            let net = manageout::net::parse_prefix(prefix.trim()).map_err(|p| {
-                Fail::new(
-                    Code::InvalidPrefix,
-                    format!(
-                        "new PrefixMap(): entries[{i}]: `{}` {p} (write it as address/length)",
-                        manageout::diagnostic::shown(&prefix)
-                    ),
-                )
-            })?;
-            if value.fract() != 0.0 || !(0.0..=f64::from(i32::MAX)).contains(&value) {
-                return Err(Fail::new(
-                    Code::InvalidValue,
-                    format!(
-                        "new PrefixMap(): the value {value} of entries[{i}] is not an integer in 0..2**31-1"
-                    ),
-                ));
-            }
-            pairs.push((net, value as i32));
+            let net = net_of(&prefix, &format!("new PrefixMap(): entries[{i}]"))?;
+            let value = value_of(
+                value,
+                &format!("new PrefixMap(): the value {value} of entries[{i}]"),
+            )?;
+            pairs.push((net, value));
         }
         IntPrefixMap::new(pairs)
             .map(|map| Self { map: Arc::new(map) })
-            .map_err(|e| match e {
-                manageout::Error::TooManyPrefixes { .. } => {
-                    Fail::new(Code::InvalidValue, e.to_string())
-                }
-                _ => Fail::new(Code::InvalidPrefix, e.to_string()),
-            })
+            .map_err(failure)
     }
 
     /// The value of the longest prefix holding the address, or null.
@@ -83,9 +67,87 @@ impl PrefixMap {
         })
     }
 
+    /// The next map: this one with the changes applied in order (the last change of
+    /// a prefix wins), each `[prefix, value]` to announce or `[prefix, null]` to
+    /// withdraw. Only the parts of the lookup structure the changes touch are
+    /// rebuilt; this map is unchanged. Throws like the constructor, applying
+    /// nothing.
+    #[napi(ts_args_type = "changes: Iterable<[string, number | null]>")]
+    pub fn apply<'env>(
+        &self,
+        env: &'env Env,
+        changes: Vec<Unknown<'_>>,
+    ) -> Result<ClassInstance<'env, PrefixMap>> {
+        let map = self.applied(changes).map_err(|f| f.throw(env))?;
+        let instance = map.into_instance(env)?;
+        let object = instance.as_object(env);
+        let inner = Arc::clone(&instance.map);
+        fast::install_map(env, object.raw(), &inner)?;
+        Ok(instance)
+    }
+
+    fn applied(&self, changes: Vec<Unknown<'_>>) -> Checked<Self> {
+        let mut list = Vec::with_capacity(changes.len());
+        for (i, change) in changes.into_iter().enumerate() {
+            let (prefix, value) = <(String, Option<f64>)>::from_unknown(change).map_err(|_| {
+                Fail::new(
+                    Code::InvalidPrefix,
+                    format!("apply(): changes[{i}] must be a [prefix: string, value: number | null] pair"),
+                )
+            })?;
+            let net = net_of(&prefix, &format!("apply(): changes[{i}]"))?;
+            list.push(match value {
+                None => Change::Withdraw(net),
+                Some(v) => Change::Announce(
+                    net,
+                    value_of(v, &format!("apply(): the value {v} of changes[{i}]"))?,
+                ),
+            });
+        }
+        self.map
+            .apply(list)
+            .map(|map| Self { map: Arc::new(map) })
+            .map_err(failure)
+    }
+
     /// The number of distinct prefixes.
     #[napi(getter)]
     pub fn size(&self) -> u32 {
         u32::try_from(self.map.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// A prefix from JavaScript (`what` names it in the error).
+fn net_of(prefix: &str, what: &str) -> Checked<ipnet::Ipv6Net> {
+    manageout::net::parse_prefix(prefix.trim()).map_err(|p| {
+        Fail::new(
+            Code::InvalidPrefix,
+            format!(
+                "{what}: `{}` {p} (write it as address/length)",
+                manageout::diagnostic::shown(prefix)
+            ),
+        )
+    })
+}
+
+/// A map value: an integer in 0..2**31-1.
+fn value_of(value: f64, what: &str) -> Checked<i32> {
+    if value.fract() != 0.0 || !(0.0..=f64::from(i32::MAX)).contains(&value) {
+        return Err(Fail::new(
+            Code::InvalidValue,
+            format!("{what} is not an integer in 0..2**31-1"),
+        ));
+    }
+    Ok(value as i32)
+}
+
+/// The core's error as the JavaScript one: too many prefixes or a value out of
+/// range is `MO_INVALID_VALUE`, anything else about a prefix `MO_INVALID_PREFIX`.
+fn failure(e: manageout::Error) -> Fail {
+    match e {
+        manageout::Error::TooManyPrefixes { .. } | manageout::Error::ValueOutOfRange { .. } => {
+            Fail::new(Code::InvalidValue, e.to_string())
+        }
+        _ => Fail::new(Code::InvalidPrefix, e.to_string()),
     }
 }

@@ -469,6 +469,69 @@ test('PrefixMap.lookup and lookupMany agree with a JS longest-match oracle on ra
   }
 })
 
+test('PrefixMap.apply builds the next map and leaves this one; bad changes throw, applying nothing', () => {
+  const m = new PrefixMap([['2001:db8::/32', 7]])
+  const next = m.apply([['2001:db8:1::/48', 9], ['2001:db8::/32', null], ['2001:db8:2::/48', null]])
+  assert.ok(next instanceof PrefixMap)
+  assert.equal(next.size, 1)
+  assert.equal(next.lookup('2001:db8:1::1'), 9)
+  assert.equal(next.lookup('2001:db8:5::1'), null)
+  assert.equal(m.lookup('2001:db8:5::1'), 7)
+  // the new map's own fast lookup and lookupMany agree
+  assert.equal(PrefixMap.prototype.lookup.call(next, '2001:db8:1::1'), 9)
+  assert.deepEqual([...next.lookupMany(pack('2001:db8:1::1'))], [9])
+  assert.equal(m.apply([['2001:db8::/32', 1], ['2001:db8::/32', 3]]).lookup('2001:db8::1'), 3)
+  throwsCode(() => m.apply([['2001:db8:1::/48', 1], ['2001:db8::1/32', null]]), TypeError, 'MO_INVALID_PREFIX', /host bits/)
+  throwsCode(() => m.apply([['2001:db8::/32']]), TypeError, 'MO_INVALID_PREFIX', /changes\[0\] must be a \[prefix: string, value: number \| null\] pair/)
+  throwsCode(() => m.apply([['2001:db8::/32', -1]]), RangeError, 'MO_INVALID_VALUE', /changes\[0\]/)
+  assert.equal(m.size, 1)
+})
+
+test('applied PrefixMaps agree with a JS longest-match oracle over random batches', () => {
+  for (let round = 0; round < 30; round++) {
+    const next = rng(0x51ed27 ^ round)
+    const base = Buffer.alloc(16)
+    for (let i = 0; i < 16; i++) base[i] = next() & 0xff
+    const randomPrefix = () => {
+      const bytes = Buffer.from(base)
+      if (next() % 4 === 0) for (let j = 0; j < 16; j++) bytes[j] = next() & 0xff
+      else bytes[next() % 16] ^= 1 << next() % 8
+      const len = [0, 8, 20, 32, 48, 59, 64, 127, 128][next() % 9]
+      return `${toText(toBig(bytes) & maskOf(len))}/${len}`
+    }
+    const held = new Map()
+    let map = new PrefixMap([])
+    for (let batch = 0; batch < 4; batch++) {
+      const changes = []
+      for (let i = 0; i < 1 + (next() % 30); i++) {
+        const p = next() % 3 === 0 && held.size > 0 ? [...held.keys()][next() % held.size] : randomPrefix()
+        changes.push([p, next() % 3 === 0 ? null : next() % 5])
+      }
+      map = map.apply(changes)
+      for (const [p, v] of changes) v === null ? held.delete(p) : held.set(p, v)
+      const oracle = [...held].map(([p, v]) => {
+        const [a, l] = p.split('/')
+        return { net: toBig(pack(a)), len: Number(l), v }
+      })
+      assert.equal(map.size, held.size)
+      const queries = []
+      for (const e of oracle) queries.push(e.net, e.net | (~maskOf(e.len) & FULL))
+      for (let q = 0; q < 50; q++) {
+        let big = 0n
+        for (let j = 0; j < 4; j++) big = (big << 32n) | BigInt(next())
+        queries.push(big)
+      }
+      const many = map.lookupMany(Buffer.concat(queries.map((b) => pack(toText(b)))))
+      queries.forEach((big, i) => {
+        let best = null
+        for (const e of oracle) if ((big & maskOf(e.len)) === e.net && (best === null || e.len > best.len)) best = e
+        assert.equal(many[i], best === null ? -1 : best.v, `round ${round} batch ${batch}: ${toText(big)}`)
+        assert.equal(map.lookup(toText(big)), best === null ? null : best.v)
+      })
+    }
+  }
+})
+
 test('lookups run in worker threads while the main thread rebuilds tables', async () => {
   const script = `
     const { parentPort, workerData } = require('node:worker_threads')

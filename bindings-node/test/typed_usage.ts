@@ -27,6 +27,7 @@ const indexes: Int32Array = table.lookupMany(Buffer.alloc(32))
 const all: ReadonlyArray<Readonly<Server>> = table.servers
 const map = new PrefixMap([['2001:db8::/32', 7]])
 const value: number | null = map.lookup(new Uint8Array(16))
+const nextMap: PrefixMap = map.apply([['2001:db8:1::/48', 9], ['2001:db8::/32', null]])
 const target: RenderTarget = 'tmsh'
 const text: string = farm.render(target, { interface: 'Corp' })
 const as3: Record<string, unknown> = farm.as3()
