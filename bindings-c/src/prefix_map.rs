@@ -169,7 +169,7 @@ pub unsafe extern "C" fn mo_prefix_map_apply(
     ffi_boundary! {
         // SAFETY: per the contract.
         let map = unsafe { try_arc_ref(m) };
-        let Some(map) = map.filter(|_| !out.is_null() && !(changes.is_null() && n > 0)) else {
+        let Some(map) = map.filter(|_| !(out.is_null() || (changes.is_null() && n > 0))) else {
             set_error("mo_prefix_map_apply: m, changes (when n > 0) and out must not be NULL");
             return mo_result::MO_ERR_NULL;
         };

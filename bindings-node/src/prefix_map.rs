@@ -72,12 +72,15 @@ impl PrefixMap {
     /// withdraw. Only the parts of the lookup structure the changes touch are
     /// rebuilt; this map is unchanged. Throws like the constructor, applying
     /// nothing.
-    #[napi(ts_args_type = "changes: Iterable<[string, number | null]>")]
+    #[napi(
+        ts_args_type = "changes: Iterable<[string, number | null]>",
+        ts_return_type = "PrefixMap"
+    )]
     pub fn apply<'env>(
         &self,
         env: &'env Env,
         changes: Vec<Unknown<'_>>,
-    ) -> Result<ClassInstance<'env, PrefixMap>> {
+    ) -> Result<ClassInstance<'env, Self>> {
         let map = self.applied(changes).map_err(|f| f.throw(env))?;
         let instance = map.into_instance(env)?;
         let object = instance.as_object(env);
