@@ -120,6 +120,14 @@ fn main() {
         .unwrap()
     });
     let end = router.current();
+    let built = PrefixMap::new(end.entries().iter().copied()).unwrap();
+    let per = |m: &PrefixMap<u32>| m.memory_bytes() as f64 / m.len() as f64;
+    println!(
+        "memory: {:.1} bytes per prefix after the stream through apply (replaced nodes not yet compacted included), {:.1} built afresh from the same prefixes",
+        per(&end),
+        per(&built)
+    );
+
     // the same stream again from the same start, each batch rebuilt from a BTreeMap
     let router = Router::new(PrefixMap::new(table.iter().map(|(p, v)| (*p, *v))).unwrap());
     let rebuild = churn(&router, &q, &updates, |_, batch| {
