@@ -112,7 +112,7 @@ impl<'a> Arbitrary<'a> for DiffCase {
 
 /// `prefix_map_diff`: a `PrefixMap` (the range forms always, the trie for one input
 /// in four) answers exactly as `ip_network_table` does, for single and batch lookups, where the last value
-/// wins for a repeated prefix; so do maps after `apply` (see [`applied_maps_agree`]).
+/// wins for a repeated prefix; so do maps after `apply` (`applied_maps_agree`).
 pub fn prefix_map_diff(data: &[u8]) {
     let Ok(case) = DiffCase::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
