@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use ipnet::Ipv6Net;
 
 use super::flatten::{NONE, Sorted, flatten};
-use super::{Index, IntPrefixMap, Layout, MAX_PREFIXES, PrefixMap};
+use super::{Index, IntPrefixMap, Layout, MAX_PREFIXES, PrefixMap, admit};
 use crate::error::Error;
 
 /// One change for [`PrefixMap::apply`]: a route announced or withdrawn.
@@ -71,15 +71,7 @@ fn collapse<V>(
             Change::Announce(p, v) => (p, Some(v)),
             Change::Withdraw(p) => (p, None),
         };
-        if prefix.trunc() != prefix {
-            return Err(Error::HostBits {
-                prefix,
-                network: prefix.trunc(),
-            });
-        }
-        if all.len() == MAX_PREFIXES {
-            return Err(Error::TooManyPrefixes { max: MAX_PREFIXES });
-        }
+        admit(prefix, all.len())?;
         all.push((key(&prefix), prefix, value));
     }
     // stable: among changes of one prefix the last stays last

@@ -449,15 +449,7 @@ where
     }
     let mut items: Vec<(Ipv6Net, V)> = Vec::new();
     for (prefix, value) in prefixes {
-        if prefix.trunc() != prefix {
-            return Err(Error::HostBits {
-                prefix,
-                network: prefix.trunc(),
-            });
-        }
-        if items.len() == MAX_PREFIXES {
-            return Err(Error::TooManyPrefixes { max: MAX_PREFIXES });
-        }
+        admit(prefix, items.len())?;
         items.push((prefix, value));
     }
     // sort by (network, length), keeping input order among duplicates, then keep
@@ -480,6 +472,21 @@ where
         .map(|(p, _)| (u128::from(p.network()), p.prefix_len()))
         .collect();
     Ok((entries, flatten(&keys)))
+}
+
+/// Admits one more prefix after `count`: fails on host bits set
+/// ([`Error::HostBits`]) or past [`MAX_PREFIXES`].
+fn admit(prefix: Ipv6Net, count: usize) -> Result<(), Error> {
+    if prefix.trunc() != prefix {
+        return Err(Error::HostBits {
+            prefix,
+            network: prefix.trunc(),
+        });
+    }
+    if count == MAX_PREFIXES {
+        return Err(Error::TooManyPrefixes { max: MAX_PREFIXES });
+    }
+    Ok(())
 }
 
 impl<V: fmt::Debug> fmt::Debug for PrefixMap<V> {
