@@ -169,7 +169,7 @@ impl<V: Clone> PrefixMap<V> {
     /// [`MAX_PREFIXES`] changes or prefixes.
     ///
     /// # Cost
-    /// A copy of the flat arrays (about 12 MB for the 246,175-prefix RIS table:
+    /// A copy of the flat arrays (about 13 MB for the 246,175-prefix RIS table:
     /// a few `memcpy` milliseconds) and, per added or removed prefix, the
     /// prefixes of its smallest trie block (at most 128 times its size) plus one
     /// node per level above it. Replaced nodes are kept until they outweigh the

@@ -109,7 +109,7 @@ pub(crate) fn block_ranges(
     let mut keys: Vec<(u128, u8)> = Vec::new();
     let mut answers: Vec<u32> = Vec::new();
     // the longest prefix shorter than the block that covers it
-    for len in (0..depth.min(129)).rev() {
+    for len in (0..depth).rev() {
         if !lengths.has(len) {
             continue;
         }

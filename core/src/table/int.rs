@@ -15,7 +15,8 @@ use crate::error::Error;
 /// further read, and a table with few distinct values (ports, next hops) is smaller
 /// than a [`PrefixMap`] of the same prefixes.
 ///
-/// Cost: as [`PrefixMap`] for lookups (fewer ranges, so never more nodes).
+/// Cost: as [`PrefixMap`] for lookups (fewer ranges, so never more nodes); it keeps
+/// its sorted prefixes (24 bytes each), which [`apply`](Self::apply) rebuilds from.
 ///
 /// ```
 /// use manageout::table::IntPrefixMap;
